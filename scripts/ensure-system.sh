@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need from Debian when it is missing: SoftHSM2 and the
+# third-party certificate judges (OpenSSL, GnuTLS certtool, NSS vfychain). Idempotent.
+set -euo pipefail
+need=()
+command -v softhsm2-util >/dev/null || need+=(softhsm2)
+command -v openssl >/dev/null || need+=(openssl)
+command -v certtool >/dev/null || need+=(gnutls-bin)
+command -v vfychain >/dev/null || need+=(libnss3-tools)
+[ -f /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing: ${need[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >&2
+fi

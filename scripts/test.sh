@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing (Debian packages, npm packages), builds, type-checks
+# the tests, and runs every test. Extra arguments go to mocha.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-system.sh
+bash scripts/ensure-node.sh
+npx tsc -p tsconfig.test.json --noEmit
+if [ "$#" -eq 0 ]; then set -- "test/**/*.test.ts"; fi
+npx mocha "$@"

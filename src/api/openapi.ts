@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import Ajv, { type ValidateFunction } from 'ajv';
+import YAML from 'yaml';
+import { assetPath } from '../paths';
+
+/** The seed document, verbatim, as shipped inside the package. */
+export const SEED_FILE = assetPath('src', 'api', 'sign-intermediate.openapi.yaml');
+
+type Schema = Record<string, unknown>;
+interface Operation {
+  operationId: string;
+  parameters?: { in: string; name: string; required?: boolean; schema: Schema }[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
+}
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, Operation>>;
+}
+
+let cached: OpenApiDocument | undefined;
+export function loadDocument(): OpenApiDocument {
+  cached ??= YAML.parse(fs.readFileSync(SEED_FILE, 'utf8')) as OpenApiDocument;
+  return cached;
+}
+
+/** One ajv instance for request validation: defaults applied (maxPathLength = -1), all errors. */
+const requestAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: false });
+/** Responses are checked as they are, no defaults filled in. */
+const responseAjv = new Ajv({ allErrors: true, strict: false });
+
+export function findOperation(operationId: string): { path: string; method: string; op: Operation } {
+  for (const [path, methods] of Object.entries(loadDocument().paths)) {
+    for (const [method, op] of Object.entries(methods)) {
+      if (op.operationId === operationId) return { path, method, op };
+    }
+  }
+  throw new Error(`operation ${operationId} is not in the OpenAPI document`);
+}
+
+/** Path parameters as one object schema, built from the operation's `parameters` list. */
+function paramsSchema(op: Operation): Schema {
+  const params = (op.parameters ?? []).filter((p) => p.in === 'path');
+  return {
+    type: 'object',
+    properties: Object.fromEntries(params.map((p) => [p.name, p.schema])),
+    required: params.filter((p) => p.required).map((p) => p.name),
+  };
+}
+
+export interface RequestValidators {
+  body: ValidateFunction;
+  params: ValidateFunction;
+}
+
+/** Compiles an operation's request schemas, straight from the document (never retyped). */
+export function compileRequest(operationId: string): RequestValidators {
+  const { op } = findOperation(operationId);
+  const body = op.requestBody?.content['application/json']?.schema;
+  if (!body) throw new Error(`operation ${operationId} has no JSON request body`);
+  return { body: requestAjv.compile(body), params: requestAjv.compile(paramsSchema(op)) };
+}
+
+/** The response schema an operation declares for a status, compiled; undefined when none. */
+export function compileResponse(operationId: string, status: number): ValidateFunction | undefined {
+  const schema = findOperation(operationId).op.responses[String(status)]?.content?.['application/json']?.schema;
+  return schema ? responseAjv.compile(schema) : undefined;
+}
+
+/** Converts an OpenAPI path template (`/a/{caId}/b`) to a router path (`/a/:caId/b`). */
+export const routerPath = (template: string): string => template.replace(/\{(\w+)\}/g, ':$1');

@@ -1,0 +1,40 @@
+/** The resolved, validated, frozen configuration the daemon runs with. */
+export interface Config {
+  readonly listen: string;
+  readonly database: string;
+  readonly publicBaseUrl?: string;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly pkcs11: {
+    readonly module: string;
+    readonly token: string;
+    readonly pinFile?: string;
+    readonly sessions?: number;
+  };
+  readonly limits: { readonly bodyBytes: number };
+}
+
+/** Secrets are kept apart from Config so that printing the config can never leak them. */
+export interface Secrets {
+  readonly pin: string;
+}
+
+export const DEFAULTS = {
+  listen: '127.0.0.1:8080',
+  database: './var/hsmca.db',
+  logLevel: 'info',
+  pkcs11: {},
+  limits: { bodyBytes: 64 * 1024 },
+} as const;
+
+/** Environment variables that override a config path. */
+export const ENV_OVERRIDES: Readonly<Record<string, string[]>> = {
+  HSMCA_LISTEN: ['listen'],
+  HSMCA_DATABASE: ['database'],
+  HSMCA_PUBLIC_BASE_URL: ['publicBaseUrl'],
+  HSMCA_LOG_LEVEL: ['logLevel'],
+  HSMCA_PKCS11_MODULE: ['pkcs11', 'module'],
+  HSMCA_PKCS11_TOKEN: ['pkcs11', 'token'],
+  HSMCA_PKCS11_PIN_FILE: ['pkcs11', 'pinFile'],
+  HSMCA_PKCS11_SESSIONS: ['pkcs11', 'sessions'],
+  HSMCA_BODY_LIMIT: ['limits', 'bodyBytes'],
+};

@@ -1,0 +1,61 @@
+import type { Context } from 'koa';
+import { AppError, badRequest } from '../../errors';
+
+/**
+ * Reads a JSON request body with a hard size limit. Contract row 3: not JSON or a wrong
+ * content type is a 400; over the limit is a 413, found from Content-Length before reading
+ * when the client declares it, and while streaming otherwise.
+ */
+export async function readJsonBody(ctx: Context, limit: number): Promise<unknown> {
+  const type = ctx.get('Content-Type');
+  if (!/^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i.test(type)) {
+    throw badRequest(type ? `Unsupported Content-Type '${type.slice(0, 100)}': send application/json` : 'Content-Type must be application/json');
+  }
+  const encoding = ctx.get('Content-Encoding');
+  if (encoding && encoding.toLowerCase() !== 'identity') throw badRequest('Content-Encoding is not supported');
+  const declared = Number(ctx.get('Content-Length') || NaN);
+  if (declared > limit) throw tooLarge(limit);
+  const text = await readText(ctx, limit);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw badRequest('Body is not valid JSON');
+  }
+}
+
+const tooLarge = (limit: number): AppError =>
+  new AppError('PayloadTooLarge', `Request body is larger than ${limit} bytes`);
+
+function readText(ctx: Context, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const req = ctx.req;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.resume(); // drain so the 413 can be written on a healthy connection
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      const buf = Buffer.concat(chunks);
+      const text = buf.toString('utf8');
+      // Reject bytes that are not UTF-8 instead of silently replacing them.
+      if (!Buffer.from(text, 'utf8').equals(buf)) reject(badRequest('Body is not valid UTF-8'));
+      else resolve(text);
+    };
+    const onError = (e: Error): void => {
+      cleanup();
+      reject(badRequest(`Body could not be read: ${e.message.slice(0, 100)}`));
+    };
+    const cleanup = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+    };
+    req.on('data', onData).on('end', onEnd).on('error', onError);
+  });
+}

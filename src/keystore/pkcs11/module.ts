@@ -1,0 +1,117 @@
+/**
+ * Loading the PKCS#11 module, finding the token, logging in. C_Initialize, C_Finalize and the
+ * login are per process, not per key store, so they are reference-counted here: a second key
+ * store on the same module must not finalize it under the first, nor log the first out.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as graphene from 'graphene-pk11';
+import { hsmUnavailable } from '../../errors';
+import { CKR, ckrCode, toAppError } from './errors';
+
+/** Without it SoftHSM does no locking and concurrent signs on several sessions crash. */
+const CKF_OS_LOCKING_OK = 0x02;
+
+/** Several processes logging in at once can get CKR_GENERAL_ERROR on SoftHSM (hsm.md). */
+const LOGIN_BACKOFF_MS = [50, 200, 500];
+
+interface LoadedModule {
+  module: graphene.Module;
+  users: number;
+  /** Logged-in tokens by slot, with how many key stores share the login and its PIN digest. */
+  logins: Map<string, { users: number; pinDigest: Buffer }>;
+}
+
+const loaded = new Map<string, LoadedModule>();
+const pinSalt = randomBytes(16);
+
+const digest = (pin: string): Buffer => createHash('sha256').update(pinSalt).update(pin).digest();
+const slotKey = (slot: graphene.Slot): string => slot.handle.toString('hex');
+
+/** Loads and initializes the module, or shares the instance already loaded in this process. */
+export function acquireModule(path: string): graphene.Module {
+  const existing = loaded.get(path);
+  if (existing) {
+    existing.users++;
+    return existing.module;
+  }
+  let module: graphene.Module;
+  try {
+    module = graphene.Module.load(path);
+    module.initialize({ flags: CKF_OS_LOCKING_OK });
+  } catch (err) {
+    throw hsmUnavailable(err, `cannot load PKCS#11 module ${path}`);
+  }
+  loaded.set(path, { module, users: 1, logins: new Map() });
+  return module;
+}
+
+/** Finalizes and unloads the module once its last user is gone. */
+export function releaseModule(path: string): void {
+  const entry = loaded.get(path);
+  if (!entry || --entry.users > 0) return;
+  loaded.delete(path);
+  try {
+    entry.module.finalize();
+    entry.module.close();
+  } catch {
+    // Nothing useful to do: the process is done with the module either way.
+  }
+}
+
+/** The slot holding the token labelled `label`; HsmUnavailable if no such token is present. */
+export function findSlot(module: graphene.Module, label: string): graphene.Slot {
+  const slots = module.getSlots(true);
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots.items(i);
+    if (slot.getToken().label === label) return slot;
+  }
+  throw hsmUnavailable(undefined, `no PKCS#11 token labelled "${label}"`);
+}
+
+/**
+ * C_Login as user. CKR_USER_ALREADY_LOGGED_IN counts as success (the login is per process);
+ * CKR_GENERAL_ERROR is retried with back-off; PIN errors are thrown at once, never retried.
+ * Returns false when the token was already logged in (and the PIN therefore not checked).
+ */
+export async function loginUser(session: graphene.Session, pin: string): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      session.login(pin, graphene.UserType.USER);
+      return true;
+    } catch (err) {
+      const code = ckrCode(err);
+      if (code === CKR.USER_ALREADY_LOGGED_IN) return false;
+      if (code !== CKR.GENERAL_ERROR || attempt >= LOGIN_BACKOFF_MS.length) throw toAppError(err, 'HSM login failed');
+      await sleep(LOGIN_BACKOFF_MS[attempt]);
+    }
+  }
+}
+
+/**
+ * Records a key store's share of the token login. The token answers a second C_Login with
+ * CKR_USER_ALREADY_LOGGED_IN without looking at the PIN, so when `verified` is false the PIN is
+ * compared with the one the process logged in with.
+ */
+export function claimLogin(path: string, slot: graphene.Slot, pin: string, verified: boolean): void {
+  const entry = loaded.get(path);
+  if (!entry) throw new Error('claimLogin on a module that is not loaded');
+  const login = entry.logins.get(slotKey(slot));
+  if (!login) {
+    entry.logins.set(slotKey(slot), { users: 1, pinDigest: digest(pin) });
+    return;
+  }
+  if (!verified && !timingSafeEqual(login.pinDigest, digest(pin))) {
+    throw hsmUnavailable(undefined, 'HSM login failed: PIN incorrect');
+  }
+  login.users++;
+}
+
+/** Drops a key store's share of the login; true when it was the last, so it should log out. */
+export function releaseLogin(path: string, slot: graphene.Slot): boolean {
+  const logins = loaded.get(path)?.logins;
+  const login = logins?.get(slotKey(slot));
+  if (!logins || !login || --login.users > 0) return false;
+  logins.delete(slotKey(slot));
+  return true;
+}

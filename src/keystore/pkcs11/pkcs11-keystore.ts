@@ -1,0 +1,97 @@
+/** The PKCS#11 `KeyStore`: keys generated in and used from one token, by RFC 7512 URI. */
+import { AppError, badRequest, hsmUnavailable } from '../../errors';
+import {
+  KEY_ALGORITHMS, SIGNATURE_ALGORITHMS,
+  type GeneratedKey, type KeyAlgorithm, type KeyStore, type SignatureAlgorithm, type Signer,
+} from '../keystore';
+import { checkSignature, openHealthSigner } from './health';
+import { type KeyAttributes, type KeyInspector, readKeyAttributes } from './key-attributes';
+import { DEFAULT_SIGNATURE } from './key-algorithms';
+import { KeyCache } from './key-cache';
+import { findKey, keyRefFromUri } from './key-lookup';
+import { generateKeyPairInToken } from './keygen';
+import { planSignature } from './mechanisms';
+import { readPublicKey } from './public-key';
+import { Pkcs11Signer } from './signer';
+import { Token } from './token';
+import { formatPkcs11Uri } from './uri';
+
+export interface Pkcs11KeyStoreOptions {
+  /** Path of the PKCS#11 module (.so). */
+  module: string;
+  /** CKA_LABEL of the token holding the CA keys. */
+  tokenLabel: string;
+  /** User PIN, read by the caller from a file or the environment. */
+  pin: string;
+  /** Operation sessions (default 4, the size of libuv's thread pool C_Sign runs on). */
+  sessions?: number;
+}
+
+class Pkcs11KeyStore implements KeyStore, KeyInspector {
+  private readonly keys: KeyCache;
+  private healthSigner: Promise<Signer> | undefined;
+
+  constructor(private readonly token: Token) {
+    this.keys = new KeyCache(token);
+  }
+
+  async generateKeyPair(algorithm: KeyAlgorithm, label: string): Promise<GeneratedKey> {
+    if (!KEY_ALGORITHMS.includes(algorithm)) throw badRequest(`unknown key algorithm ${String(algorithm)}`);
+    if (typeof label !== 'string' || label.length === 0) throw badRequest('a key label is required');
+    // No retry: a generation whose reply was lost may still have made a key pair.
+    const { id, spki } = await this.token.run('PKCS#11 key generation', async (session) => {
+      const made = await generateKeyPairInToken(session, algorithm, label);
+      // Read while the session is still ours: its objects are read through it.
+      return { id: made.id, spki: readPublicKey(made.keys.publicKey).spki };
+    }, false);
+    return { uri: formatPkcs11Uri({ token: this.token.label, object: label, id }), spki };
+  }
+
+  async openSigner(uri: string, signatureAlgorithm?: SignatureAlgorithm): Promise<Signer> {
+    if (signatureAlgorithm !== undefined && !SIGNATURE_ALGORITHMS.includes(signatureAlgorithm)) {
+      throw badRequest(`unknown signature algorithm ${String(signatureAlgorithm)}`);
+    }
+    const ref = keyRefFromUri(uri, this.token.label);
+    const key = await this.token.lookup('PKCS#11 key lookup', () => this.keys.get(ref));
+    const algorithm = signatureAlgorithm ?? DEFAULT_SIGNATURE[key.keyAlgorithm];
+    return new Pkcs11Signer(this.token, this.keys, {
+      uri: key.uri,
+      keyAlgorithm: key.keyAlgorithm,
+      spki: key.spki,
+      signatureAlgorithm: algorithm,
+      plan: planSignature(key.keyAlgorithm, algorithm, this.token.mechanisms),
+      ref,
+    });
+  }
+
+  async health(): Promise<void> {
+    try {
+      this.healthSigner ??= openHealthSigner(this.token, this);
+      await checkSignature(await this.healthSigner);
+    } catch (err) {
+      this.healthSigner = undefined; // find or make it afresh next time
+      throw err instanceof AppError && err.kind === 'HsmUnavailable' ? err : hsmUnavailable(err, 'HSM health check failed');
+    }
+  }
+
+  inspectKey(uri: string): Promise<KeyAttributes> {
+    const ref = keyRefFromUri(uri, this.token.label);
+    return this.token.lookup('PKCS#11 key lookup', (session) =>
+      readKeyAttributes(findKey(session, this.token.label, ref)),
+    );
+  }
+
+  close(): Promise<void> {
+    return this.token.close();
+  }
+}
+
+/**
+ * Opens the token labelled `tokenLabel` in `module` and logs in once. Throws HsmUnavailable
+ * when the module, the token or the login fails (PIN errors are never retried).
+ */
+export async function openPkcs11KeyStore(opts: Pkcs11KeyStoreOptions): Promise<KeyStore & KeyInspector> {
+  const sessions = opts.sessions ?? 4;
+  if (!Number.isInteger(sessions) || sessions < 1) throw new Error('sessions must be a positive integer');
+  return new Pkcs11KeyStore(await Token.open({ module: opts.module, tokenLabel: opts.tokenLabel, pin: opts.pin, sessions }));
+}

@@ -1,0 +1,123 @@
+/**
+ * Up to `size` sessions, each leased for exactly one operation: PKCS#11 allows one active
+ * operation per session (CKR_OPERATION_ACTIVE otherwise). Waiters are served first come,
+ * first served. Generic over the session type so it holds no PKCS#11 knowledge itself.
+ */
+
+export interface SessionPoolOptions<S> {
+  size: number;
+  /** Opens a session; may throw (token gone), which rejects the lease. */
+  open(): S;
+  /** Closes a session; errors are ignored, the session is being dropped anyway. */
+  close(session: S): void;
+  /** Whether an operation's failure leaves the session unfit for reuse. */
+  discardOn(err: unknown): boolean;
+  /** The error leases get once the pool is closed. */
+  closedError(): Error;
+}
+
+interface Waiter<S> {
+  resolve(session: S): void;
+  reject(err: unknown): void;
+}
+
+export class SessionPool<S> {
+  private readonly idle: S[] = [];
+  private readonly leased = new Map<S, number>();
+  private readonly waiters: Waiter<S>[] = [];
+  /** Bumped by reset(): sessions from an older epoch are closed on return, not reused. */
+  private epoch = 0;
+  private closed = false;
+  private drained: (() => void) | undefined;
+
+  constructor(private readonly options: SessionPoolOptions<S>) {
+    if (!(options.size >= 1)) throw new Error('session pool size must be at least 1');
+  }
+
+  /** Runs `fn` with a session of its own; the session returns to the pool afterwards. */
+  async use<T>(fn: (session: S) => Promise<T>): Promise<T> {
+    const session = await this.acquire();
+    let broken = false;
+    try {
+      return await fn(session);
+    } catch (err) {
+      broken = this.options.discardOn(err);
+      throw err;
+    } finally {
+      this.release(session, broken);
+    }
+  }
+
+  /** Drops every idle session and retires the leased ones, e.g. after the token went away. */
+  reset(): void {
+    this.epoch++;
+    for (const session of this.idle.splice(0)) this.safeClose(session);
+  }
+
+  /** Rejects waiters, closes idle sessions, and resolves once every lease has come back. */
+  close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(this.options.closedError());
+    for (const session of this.idle.splice(0)) this.safeClose(session);
+    if (this.leased.size === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.drained = resolve));
+  }
+
+  get stats(): { idle: number; leased: number; waiting: number } {
+    return { idle: this.idle.length, leased: this.leased.size, waiting: this.waiters.length };
+  }
+
+  private acquire(): Promise<S> {
+    if (this.closed) return Promise.reject(this.options.closedError());
+    const session = this.idle.pop();
+    if (session !== undefined) return Promise.resolve(this.lease(session));
+    if (this.leased.size < this.options.size) {
+      try {
+        return Promise.resolve(this.lease(this.options.open()));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private lease(session: S): S {
+    this.leased.set(session, this.epoch);
+    return session;
+  }
+
+  private release(session: S, broken: boolean): void {
+    const epoch = this.leased.get(session);
+    this.leased.delete(session);
+    if (!broken && !this.closed && epoch === this.epoch) this.idle.push(session);
+    else this.safeClose(session);
+    this.serveWaiters();
+    if (this.closed && this.leased.size === 0) this.drained?.();
+  }
+
+  /**
+   * Hands idle sessions, or fresh ones in slots that dropped sessions freed, to waiters in
+   * arrival order. A failed open rejects that waiter and tries the next, so no one is left
+   * waiting on capacity nobody holds.
+   */
+  private serveWaiters(): void {
+    while (this.waiters.length > 0) {
+      const session = this.idle.pop();
+      if (session === undefined && this.leased.size >= this.options.size) return;
+      const waiter = this.waiters.shift()!;
+      try {
+        waiter.resolve(this.lease(session ?? this.options.open()));
+      } catch (err) {
+        waiter.reject(err);
+      }
+    }
+  }
+
+  private safeClose(session: S): void {
+    try {
+      this.options.close(session);
+    } catch {
+      // The session is being dropped because it is unusable; a failing close changes nothing.
+    }
+  }
+}

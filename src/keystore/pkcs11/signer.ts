@@ -1,0 +1,45 @@
+/** A `Signer` over one token private key. */
+import { createHash } from 'node:crypto';
+import type { KeyAlgorithm, SignatureAlgorithm, Signer } from '../keystore';
+import type { KeyCache } from './key-cache';
+import type { KeyRef } from './key-lookup';
+import type { SignPlan } from './mechanisms';
+import { signOnce } from './sign-once';
+import type { Token } from './token';
+
+export interface SignerSpec {
+  uri: string;
+  keyAlgorithm: KeyAlgorithm;
+  spki: Buffer;
+  signatureAlgorithm: SignatureAlgorithm;
+  plan: SignPlan;
+  ref: KeyRef;
+}
+
+export class Pkcs11Signer implements Signer {
+  readonly uri: string;
+  readonly keyAlgorithm: KeyAlgorithm;
+  readonly spki: Buffer;
+  readonly signatureAlgorithm: SignatureAlgorithm;
+
+  constructor(
+    private readonly token: Token,
+    private readonly keys: KeyCache,
+    private readonly spec: SignerSpec,
+  ) {
+    this.uri = spec.uri;
+    this.keyAlgorithm = spec.keyAlgorithm;
+    this.spki = spec.spki;
+    this.signatureAlgorithm = spec.signatureAlgorithm;
+  }
+
+  async sign(tbs: Buffer): Promise<Buffer> {
+    const { plan, ref } = this.spec;
+    // Raw CKM_ECDSA signs a digest: hashing here is the host's half of "hash + ECDSA".
+    const data = plan.prehash ? createHash(plan.prehash).update(tbs).digest() : tbs;
+    const raw = await this.token.run('PKCS#11 sign', (session) =>
+      signOnce(session, plan.mechanism, this.keys.get(ref).privateKey, data),
+    );
+    return plan.toX509(raw);
+  }
+}

@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/config';
+import { loadSecrets } from './config/load';
+import { openPkcs11KeyStore } from './keystore';
+import type { KeyStore } from './keystore/keystore';
+import { openSqliteStore, type Store } from './store';
+import { createServiceDeps, type ServiceDeps } from './services/deps';
+
+/** Everything a command needs, opened in dependency order and closed in reverse. */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  store: Store;
+  keyStore?: KeyStore;
+  services?: ServiceDeps;
+  close(): Promise<void>;
+}
+
+/** Opens the store, and the key store too when `hsm` is true (commands that sign or generate). */
+export async function openRuntime(config: Config, log: Logger, opts: { hsm: boolean }): Promise<Runtime> {
+  const store = await openSqliteStore(config.database);
+  let keyStore: KeyStore | undefined;
+  try {
+    if (opts.hsm) {
+      const { pin } = loadSecrets(config);
+      keyStore = await openPkcs11KeyStore({
+        module: config.pkcs11.module, tokenLabel: config.pkcs11.token, pin, sessions: config.pkcs11.sessions,
+      });
+    }
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const services = keyStore
+    ? createServiceDeps({ store, keyStore, publicBaseUrl: config.publicBaseUrl })
+    : undefined;
+  return {
+    config, log, store, keyStore, services,
+    async close() {
+      await keyStore?.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './http/app';
+import type { Runtime } from './runtime';
+
+/** `host:port` or `[v6]:port`. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':');
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
+}
+
+/**
+ * Starts the HTTP server and resolves once it listens. SIGTERM/SIGINT stop accepting, let
+ * in-flight requests finish, then close the key store (sessions, module) and the database.
+ */
+export async function serve(rt: Runtime): Promise<http.Server> {
+  if (!rt.services) throw new Error('serve needs the key store');
+  const app = createApp({ services: rt.services, log: rt.log, bodyLimit: rt.config.limits.bodyBytes });
+  const server = http.createServer(app.callback());
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  const { host, port } = parseListen(rt.config.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  rt.log.info({ address: addr.address, port: addr.port }, 'listening');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    rt.log.info({ signal }, 'shutting down');
+    server.close(() => {
+      rt.close().then(() => process.exit(0), () => process.exit(1));
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 15_000).unref();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return server;
+}

@@ -1,0 +1,46 @@
+import { loadIssuer, type IssuerContext } from '../ca/issuer';
+import { toPem } from '../ca/pem';
+import type { KeyStore } from '../keystore/keystore';
+import type { CaRow, Store } from '../store';
+
+/** Everything about a CA that signing a child needs, computed once per active CA certificate. */
+export interface ActiveIssuer {
+  caCertId: string;
+  issuer: IssuerContext;
+  certPem: string;
+  /** The issuer's own chain up to the root, nearest first, LF-joined ('' for a root). */
+  chainPem: string;
+}
+
+/**
+ * Caches the issuer-side parts of every TBS (issuer Name DER, AKI, algorithm identifier, parsed
+ * certificate, open signer) per CA. Keyed by the active certificate's id, so installing a new
+ * certificate for a CA is picked up on the next request without any invalidation call.
+ */
+export class IssuerCache {
+  private readonly entries = new Map<string, Promise<ActiveIssuer>>();
+
+  constructor(private readonly store: Store, private readonly keyStore: KeyStore) {}
+
+  get(ca: CaRow): Promise<ActiveIssuer> {
+    const certId = ca.active_ca_cert_id;
+    if (!certId) throw new Error(`CA ${ca.id} has no active certificate`);
+    const key = `${ca.id}/${certId}`;
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = this.load(ca, certId);
+      this.entries.set(key, entry);
+      // A failed load (HSM down) must not poison the cache.
+      entry.catch(() => this.entries.delete(key));
+    }
+    return entry;
+  }
+
+  private async load(ca: CaRow, certId: string): Promise<ActiveIssuer> {
+    const row = await this.store.getCaCertificate(certId);
+    if (!row) throw new Error(`CA certificate ${certId} of CA ${ca.id} is missing`);
+    const der = Buffer.from(row.der, 'base64');
+    const signer = await this.keyStore.openSigner(ca.key_ref);
+    return { caCertId: certId, issuer: loadIssuer(der, signer), certPem: toPem(der, 'CERTIFICATE'), chainPem: row.chain_pem };
+  }
+}

@@ -1,0 +1,2 @@
+/** The database engines behind the one query layer. */
+export type Dialect = 'sqlite' | 'postgres';

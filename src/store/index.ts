@@ -1,0 +1,3 @@
+export * from './schema';
+export { Store, DuplicateSerialError } from './store';
+export { openSqliteStore } from './open';

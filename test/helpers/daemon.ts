@@ -1,0 +1,63 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { SoftHsmToken } from './softhsm';
+
+/** The built CLI, exactly as `npm run build` leaves it and as the README runs it. */
+export const CLI = path.resolve(__dirname, '../../dist/cli.js');
+
+/** Environment for the built daemon/CLI on a SoftHSM token and a SQLite file. */
+export function daemonEnv(hsm: SoftHsmToken, dbFile: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SOFTHSM2_CONF: hsm.conf,
+    HSMCA_PKCS11_MODULE: hsm.module,
+    HSMCA_PKCS11_TOKEN: hsm.label,
+    HSMCA_PKCS11_PIN: hsm.pin,
+    HSMCA_DATABASE: dbFile,
+    HSMCA_LISTEN: '127.0.0.1:0',
+    HSMCA_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export interface Daemon {
+  url: string;
+  proc: ChildProcess;
+  stderr: string[];
+  /** Sends a signal (SIGTERM by default) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `hsmca serve` and resolves when it prints its listening URL on stdout. */
+export function startDaemon(env: NodeJS.ProcessEnv): Promise<Daemon> {
+  const proc = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  readline.createInterface({ input: proc.stderr! }).on('line', (l) => stderr.push(l));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`daemon did not start: ${stderr.join('\n')}`)), 30_000);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited with ${code}: ${stderr.join('\n')}`));
+    });
+    readline.createInterface({ input: proc.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve({
+        url: JSON.parse(line).listening,
+        proc,
+        stderr,
+        stop: (signal = 'SIGTERM') => {
+          proc.kill(signal);
+          return exited;
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../../../src/errors';
+import { openPkcs11KeyStore } from '../../../src/keystore';
+import { createSoftHsmToken } from '../../helpers/softhsm';
+
+const PIN_INCORRECT = 0xa0;
+
+function assertHsmUnavailable(err: unknown, reason: RegExp): true {
+  assert.ok(err instanceof AppError, String(err));
+  assert.equal(err.kind, 'HsmUnavailable');
+  assert.equal(err.status, 503);
+  assert.match(err.message, reason);
+  return true;
+}
+
+describe('keystore/pkcs11 opening and login', function () {
+  this.timeout(60_000);
+  const token = createSoftHsmToken();
+  const shared = createSoftHsmToken();
+
+  it('fails a wrong PIN at once with HsmUnavailable, and the token still takes the right one', async () => {
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const err = await openPkcs11KeyStore({ module: token.module, tokenLabel: token.label, pin: 'wrong' }).then(
+        () => assert.fail('opened with a wrong PIN'),
+        (e: unknown) => e,
+      );
+      assertHsmUnavailable(err, /PIN incorrect/);
+      assert.equal(((err as AppError).cause as { code?: number }).code, PIN_INCORRECT);
+      assert.doesNotMatch((err as AppError).message, /wrong/, 'the PIN itself is never in the message');
+      // The login back-off (50 ms first) is only for CKR_GENERAL_ERROR: one C_Login, no loop.
+      // (The first attempt also pays for loading the module, so it is not timed.)
+      if (i > 0) assert.ok(Date.now() - started < 45, `took ${Date.now() - started} ms`);
+    }
+    const ks = await openPkcs11KeyStore({ module: token.module, tokenLabel: token.label, pin: token.pin });
+    await ks.health();
+    await ks.close();
+  });
+
+  it('checks the PIN even when this process is already logged in to the token', async () => {
+    // The token answers a second C_Login with CKR_USER_ALREADY_LOGGED_IN without checking it.
+    const first = await openPkcs11KeyStore({ module: shared.module, tokenLabel: shared.label, pin: shared.pin });
+    try {
+      await assert.rejects(
+        openPkcs11KeyStore({ module: shared.module, tokenLabel: shared.label, pin: 'wrong' }),
+        (e) => assertHsmUnavailable(e, /PIN incorrect/),
+      );
+      const second = await openPkcs11KeyStore({ module: shared.module, tokenLabel: shared.label, pin: shared.pin });
+      const key = await second.generateKeyPair('EC_prime256v1', 'shared');
+      await second.close();
+      // Closing the second key store neither logged out nor finalized the first one's module.
+      const signer = await first.openSigner(key.uri);
+      assert.ok((await signer.sign(randomBytes(32))).length > 0);
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('reports an unknown token label and an unloadable module as HsmUnavailable', async () => {
+    await assert.rejects(
+      openPkcs11KeyStore({ module: token.module, tokenLabel: 'no-such-token', pin: token.pin }),
+      (e) => assertHsmUnavailable(e, /no PKCS#11 token labelled "no-such-token"/),
+    );
+    await assert.rejects(
+      openPkcs11KeyStore({ module: '/nonexistent/libpkcs11.so', tokenLabel: token.label, pin: token.pin }),
+      (e) => assertHsmUnavailable(e, /cannot load PKCS#11 module/),
+    );
+  });
+
+  it('close() is safe twice and later calls fail with HsmUnavailable', async () => {
+    const ks = await openPkcs11KeyStore({ module: token.module, tokenLabel: token.label, pin: token.pin, sessions: 2 });
+    const key = await ks.generateKeyPair('ED25519', 'closing');
+    const signer = await ks.openSigner(key.uri);
+    await Promise.all([ks.close(), ks.close()]);
+    await ks.close();
+    await assert.rejects(signer.sign(Buffer.from('x')), (e) => assertHsmUnavailable(e, /closed/));
+    await assert.rejects(ks.health(), (e) => assertHsmUnavailable(e, /closed/));
+  });
+
+  it('close() waits for signatures in flight', async () => {
+    const ks = await openPkcs11KeyStore({ module: token.module, tokenLabel: token.label, pin: token.pin, sessions: 2 });
+    const signer = await ks.openSigner((await ks.generateKeyPair('RSA_2048', 'in-flight')).uri);
+    const signing = Array.from({ length: 8 }, () => signer.sign(randomBytes(100)));
+    const closing = ks.close();
+    const results = await Promise.allSettled(signing);
+    await closing;
+    // Leased ones finish; queued ones are refused rather than run on a finalized module.
+    const fulfilled = results.filter((r) => r.status === 'fulfilled').length;
+    assert.equal(fulfilled, 2);
+    for (const r of results) if (r.status === 'rejected') assertHsmUnavailable(r.reason, /closed/);
+  });
+});

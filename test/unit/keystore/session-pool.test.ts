@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { setImmediate as tick } from 'node:timers/promises';
+import { SessionPool } from '../../../src/keystore/pkcs11/session-pool';
+
+/** The pool is generic; plain objects stand in for sessions to pin down its ordering rules. */
+function makePool(size: number, discardOn: (err: unknown) => boolean = () => true) {
+  let next = 0;
+  const closed: number[] = [];
+  const pool = new SessionPool<{ n: number }>({
+    size,
+    open: () => ({ n: next++ }),
+    close: (s) => closed.push(s.n),
+    discardOn,
+    closedError: () => new Error('closed'),
+  });
+  return { pool, closed, opened: () => next };
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe('keystore/pkcs11 SessionPool', () => {
+  it('never leases one session twice at once and never opens more than size', async () => {
+    const { pool, opened } = makePool(3);
+    const busy = new Set<number>();
+    let peak = 0;
+    await Promise.all(Array.from({ length: 50 }, () => pool.use(async (s) => {
+      assert.ok(!busy.has(s.n), 'session leased twice');
+      busy.add(s.n);
+      peak = Math.max(peak, busy.size);
+      await tick();
+      busy.delete(s.n);
+    })));
+    assert.equal(opened(), 3);
+    assert.equal(peak, 3);
+  });
+
+  it('serves waiters first come, first served', async () => {
+    const { pool } = makePool(1);
+    const gate = deferred();
+    const order: number[] = [];
+    const first = pool.use(() => gate.promise);
+    const rest = [1, 2, 3, 4].map((i) => pool.use(async () => void order.push(i)));
+    assert.equal(pool.stats.waiting, 4);
+    gate.resolve();
+    await Promise.all([first, ...rest]);
+    assert.deepEqual(order, [1, 2, 3, 4]);
+  });
+
+  it('closes a session whose operation failed and opens a fresh one for the next waiter', async () => {
+    const { pool, closed } = makePool(1);
+    const failing = pool.use(async () => { await tick(); throw new Error('CKR_DEVICE_ERROR'); });
+    const next = pool.use(async (s) => s.n);
+    await assert.rejects(failing, /CKR_DEVICE_ERROR/);
+    assert.equal(await next, 1);
+    assert.deepEqual(closed, [0]);
+  });
+
+  it('keeps a session after a failure discardOn deems harmless', async () => {
+    const { pool, closed } = makePool(1, () => false);
+    await assert.rejects(pool.use(async () => { throw new Error('validation'); }));
+    assert.equal(await pool.use(async (s) => s.n), 0);
+    assert.deepEqual(closed, []);
+  });
+
+  it('rejects every waiter when opening a replacement fails, leaving none stranded', async () => {
+    let fail = false;
+    let next = 0;
+    const pool = new SessionPool<number>({
+      size: 1,
+      open: () => { if (fail) throw new Error('token gone'); return next++; },
+      close: () => undefined,
+      discardOn: () => true,
+      closedError: () => new Error('closed'),
+    });
+    const first = pool.use(async () => { await tick(); fail = true; throw new Error('lost'); });
+    const waiters = [pool.use(async () => 1), pool.use(async () => 2)];
+    await assert.rejects(first, /lost/);
+    for (const w of waiters) await assert.rejects(w, /token gone/);
+  });
+
+  it('retires leased sessions on reset() and closes idle ones at once', async () => {
+    const { pool, closed } = makePool(2);
+    await Promise.all([pool.use(tick), pool.use(tick)]);
+    const gate = deferred();
+    const leased = pool.use(() => gate.promise);
+    pool.reset();
+    assert.equal(closed.length, 1, 'the idle session is closed at once');
+    gate.resolve();
+    await leased;
+    assert.equal(closed.length, 2, 'the leased one is closed on return');
+    assert.equal(await pool.use(async (s) => s.n), 2);
+  });
+
+  it('close() rejects waiters, waits for leases, then refuses new ones', async () => {
+    const { pool, closed } = makePool(1);
+    const gate = deferred();
+    const leased = pool.use(() => gate.promise);
+    const waiter = pool.use(async () => 'never');
+    let done = false;
+    const closing = pool.close().then(() => (done = true));
+    await assert.rejects(waiter, /closed/);
+    await tick();
+    assert.equal(done, false, 'close waits for the lease');
+    gate.resolve();
+    await leased;
+    await closing;
+    assert.deepEqual(closed, [0]);
+    await assert.rejects(pool.use(async () => 1), /closed/);
+  });
+});
