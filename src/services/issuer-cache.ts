@@ -1,5 +1,6 @@
 import { loadIssuer, type IssuerContext } from '../ca/issuer';
 import { toPem } from '../ca/pem';
+import { AppError } from '../errors';
 import type { KeyStore } from '../keystore/keystore';
 import type { CaRow, Store } from '../store';
 
@@ -40,7 +41,12 @@ export class IssuerCache {
     const row = await this.store.getCaCertificate(certId);
     if (!row) throw new Error(`CA certificate ${certId} of CA ${ca.id} is missing`);
     const der = Buffer.from(row.der, 'base64');
-    const signer = await this.keyStore.openSigner(ca.key_ref);
+    const signer = await this.keyStore.openSigner(ca.key_ref).catch((e: unknown) => {
+      // A CA whose key the token cannot find is the operator's problem, never the client's:
+      // HSM trouble stays a 503, anything else becomes a 500 (with the cause in the log).
+      if (e instanceof AppError && e.kind === 'HsmUnavailable') throw e;
+      throw new AppError('Internal', `key of CA ${ca.id} cannot be used`, undefined, { cause: e });
+    });
     return { caCertId: certId, issuer: loadIssuer(der, signer), certPem: toPem(der, 'CERTIFICATE'), chainPem: row.chain_pem };
   }
 }

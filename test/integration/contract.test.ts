@@ -258,3 +258,45 @@ describe('sign-intermediate contract table', function () {
     assert.equal(res.headers.get('x-request-id'), audit.req_id);
   });
 });
+
+describe('path length through the API: parent none/0/1/2 × request -1/0/1/2/3', function () {
+  let h: Harness;
+  let token: string;
+  let csr: string;
+  before(async () => {
+    h = await startHarness();
+    token = await h.token();
+    csr = opensslCsr('P-256').csr;
+  });
+  after(() => h.close());
+
+  const ROW15 = 'Failed to issue intermediate certificate due to CA path length constraint';
+  const ROW16 = "The requested path length constraint exceeds the CA's allowed path length";
+  // expected child pathLen (undefined = none) or the refusal message
+  const MATRIX: [number, number, number | undefined | string][] = [
+    [-1, -1, undefined], [-1, 0, 0], [-1, 1, 1], [-1, 2, 2], [-1, 3, 3],
+    [0, -1, ROW15], [0, 0, ROW15], [0, 1, ROW15], [0, 2, ROW15], [0, 3, ROW15],
+    [1, -1, 0], [1, 0, 0], [1, 1, ROW16], [1, 2, ROW16], [1, 3, ROW16],
+    [2, -1, 1], [2, 0, 0], [2, 1, 1], [2, 2, ROW16], [2, 3, ROW16],
+  ];
+
+  it('issues exactly the pathLen the contract says, and pathLen 0 survives', async () => {
+    const roots = new Map<number, string>();
+    for (const p of [-1, 0, 1, 2]) roots.set(p, (await h.createRoot({ maxPathLength: p })).id);
+    for (const [parent, requested, expected] of MATRIX) {
+      const res = await call(h.base, path(roots.get(parent)!), {
+        token, body: { csr, notAfter: iso(Date.now() + DAY), maxPathLength: requested },
+      });
+      const label = `parent ${parent}, request ${requested}`;
+      if (typeof expected === 'string') {
+        assert.equal(res.status, 400, label);
+        assert.equal(res.body.message, expected, label);
+        continue;
+      }
+      assert.equal(res.status, 200, `${label}: ${res.text}`);
+      const bc = new x509.X509Certificate(res.body.certificate).getExtension(x509.BasicConstraintsExtension)!;
+      assert.equal(bc.critical, true, label);
+      assert.equal(bc.pathLength, expected, label);
+    }
+  });
+});
