@@ -5,6 +5,11 @@ import { assetPath } from '../paths';
 
 /** The seed document, verbatim, as shipped inside the package. */
 export const SEED_FILE = assetPath('src', 'api', 'sign-intermediate.openapi.yaml');
+/**
+ * Our own endpoints are described the same way, one document per feature beside the seed
+ * (`src/api/*.openapi.yaml`), so their schemas are compiled too, never typed by hand in code.
+ */
+const API_DIR = assetPath('src', 'api');
 
 type Schema = Record<string, unknown>;
 interface Operation {
@@ -14,13 +19,34 @@ interface Operation {
   responses: Record<string, { content?: Record<string, { schema: Schema }> }>;
 }
 export interface OpenApiDocument {
+  openapi: string;
+  info: Record<string, unknown>;
   paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Schema> };
 }
 
+const readDoc = (file: string): OpenApiDocument => YAML.parse(fs.readFileSync(file, 'utf8')) as OpenApiDocument;
+
+/**
+ * The served document: the seed, verbatim, plus the paths of every feature document. A feature
+ * may add methods to a seed path but never redefine an operation the seed has.
+ */
 let cached: OpenApiDocument | undefined;
 export function loadDocument(): OpenApiDocument {
-  cached ??= YAML.parse(fs.readFileSync(SEED_FILE, 'utf8')) as OpenApiDocument;
-  return cached;
+  if (cached) return cached;
+  const doc = readDoc(SEED_FILE);
+  const features = fs.readdirSync(API_DIR).filter((f) => f.endsWith('.openapi.yaml')).sort()
+    .map((f) => `${API_DIR}/${f}`).filter((f) => f !== SEED_FILE);
+  for (const file of features) {
+    for (const [path, methods] of Object.entries(readDoc(file).paths ?? {})) {
+      for (const method of Object.keys(methods)) {
+        if (doc.paths[path]?.[method]) throw new Error(`${file}: ${method.toUpperCase()} ${path} is already defined`);
+      }
+      doc.paths[path] = { ...doc.paths[path], ...methods };
+    }
+  }
+  cached = doc;
+  return doc;
 }
 
 /** One ajv instance for request validation: defaults applied (maxPathLength = -1), all errors. */
