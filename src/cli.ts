@@ -11,6 +11,8 @@ import { ACTIONS, type Grant } from './auth/identity';
 import { KEY_ALGORITHMS } from './keystore/keystore';
 import { parseRfc3339 } from './api/validation-issues';
 import { AppError } from './errors';
+import { registerCheckCommands } from './cli/check-commands';
+import { withProgress } from './cli/progress';
 
 /** A command's result alone goes to stdout (JSON); logs and progress go to stderr. */
 const print = (value: unknown): void => {
@@ -35,7 +37,7 @@ function grant(value: string, previous: Grant[] = []): Grant[] {
 
 async function withRuntime<T>(program: Command, hsm: boolean, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const config = loadConfig(program.opts().config);
-  const rt = await openRuntime(config, createLogger(config.logLevel), { hsm });
+  const rt = await openRuntime(config, createLogger(config.logLevel, config.logFormat), { hsm });
   try {
     return await fn(rt);
   } finally {
@@ -51,7 +53,9 @@ function build(): Command {
 
   program.command('serve').description('run the HTTP API').action(async () => {
     const config = loadConfig(program.opts().config);
-    const rt = await openRuntime(config, createLogger(config.logLevel), { hsm: true });
+    const rt = await openRuntime(config, createLogger(config.logLevel, config.logFormat), {
+      hsm: true, loadConfig: () => loadConfig(program.opts().config),
+    });
     const server = await serve(rt);
     const { address, port } = server.address() as AddressInfo;
     const host = address.includes(':') ? `[${address}]` : address;
@@ -75,13 +79,15 @@ function build(): Command {
     .action(async (o) => {
       const maxPathLength = Number(o.maxPathLength);
       if (!Number.isInteger(maxPathLength)) throw new UsageError('--max-path-length must be an integer');
-      process.stderr.write(`generating ${o.keyAlgorithm} key in the token…\n`);
-      print(await withRuntime(program, true, (rt) => createRootCa(rt.services!, {
+      const input = {
         name: o.name, keyAlgorithm: o.keyAlgorithm, commonName: o.commonName, organization: o.organization,
         ou: o.ou, country: o.country, province: o.province, locality: o.locality,
         notBefore: o.notBefore ? date('--not-before', o.notBefore) : undefined,
         notAfter: date('--not-after', o.notAfter), maxPathLength,
-      })));
+      };
+      // RSA-4096 generation takes seconds in an HSM: show it is working.
+      const label = `generating the ${o.keyAlgorithm} key pair in the token and self-signing`;
+      print(await withRuntime(program, true, (rt) => withProgress(label, () => createRootCa(rt.services!, input))));
     });
   ca.command('list').description('list CAs as JSON').action(async () => {
     print(await withRuntime(program, false, async (rt) => listCas({ store: rt.store } as never)));
@@ -98,6 +104,7 @@ function build(): Command {
       print(await withRuntime(program, false, (rt) =>
         createToken(rt.store, { name: o.name, grants: o.grant ?? [{ action: '*', ca: '*' }], expiresAt })));
     });
+  registerCheckCommands(program);
   return program;
 }
 

@@ -17,6 +17,8 @@ export const ERROR_KINDS = {
   Internal: { status: 500, error: 'InternalServerError', fixedMessage: 'Something went wrong' },
   HsmUnavailable: { status: 503, error: 'ServiceUnavailable', fixedMessage: 'HSM unavailable' },
   Unavailable: { status: 503, error: 'ServiceUnavailable', fixedMessage: 'Service unavailable' },
+  /** `/readyz` only: the message names the failing dependency, in our own words, for the operator. */
+  NotReady: { status: 503, error: 'ServiceUnavailable' },
 } as const;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app';
+import { handleSignals } from './lifecycle/signals';
 import type { Runtime } from './runtime';
+import { Readiness } from './services/readiness';
 
 /** `host:port` or `[v6]:port`. */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -10,12 +12,15 @@ export function parseListen(listen: string): { host: string; port: number } {
 }
 
 /**
- * Starts the HTTP server and resolves once it listens. SIGTERM/SIGINT stop accepting, let
- * in-flight requests finish, then close the key store (sessions, module) and the database.
+ * Starts the HTTP server and resolves once it listens. Signals are handled as
+ * `lifecycle/signals.ts` says: SIGTERM drains and exits 0, SIGHUP reloads.
  */
 export async function serve(rt: Runtime): Promise<http.Server> {
   if (!rt.services) throw new Error('serve needs the key store');
-  const app = createApp({ services: rt.services, log: rt.log, bodyLimit: rt.config.limits.bodyBytes });
+  const readiness = new Readiness({ store: rt.store, keyStore: rt.services.keyStore, log: rt.log });
+  const app = createApp({
+    services: rt.services, log: rt.log, bodyLimit: rt.config.limits.bodyBytes, metrics: rt.metrics, readiness,
+  });
   const server = http.createServer(app.callback());
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -27,19 +32,6 @@ export async function serve(rt: Runtime): Promise<http.Server> {
   });
   const addr = server.address() as AddressInfo;
   rt.log.info({ address: addr.address, port: addr.port }, 'listening');
-
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    rt.log.info({ signal }, 'shutting down');
-    server.close(() => {
-      rt.close().then(() => process.exit(0), () => process.exit(1));
-    });
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(1), 15_000).unref();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  handleSignals(rt, server, readiness);
   return server;
 }

@@ -4,6 +4,10 @@ export interface Config {
   readonly database: string;
   readonly publicBaseUrl?: string;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `pretty` (human, for terminals), `json`, or `auto`: pretty when stderr is a TTY. */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
+  readonly shutdownGraceMs: number;
   readonly pkcs11: {
     readonly module: string;
     readonly token: string;
@@ -22,6 +26,8 @@ export const DEFAULTS = {
   listen: '127.0.0.1:8080',
   database: './var/hsmca.db',
   logLevel: 'info',
+  logFormat: 'auto',
+  shutdownGraceMs: 8000,
   pkcs11: {},
   limits: { bodyBytes: 64 * 1024 },
 } as const;
@@ -32,6 +38,8 @@ export const ENV_OVERRIDES: Readonly<Record<string, string[]>> = {
   HSMCA_DATABASE: ['database'],
   HSMCA_PUBLIC_BASE_URL: ['publicBaseUrl'],
   HSMCA_LOG_LEVEL: ['logLevel'],
+  HSMCA_LOG_FORMAT: ['logFormat'],
+  HSMCA_SHUTDOWN_GRACE_MS: ['shutdownGraceMs'],
   HSMCA_PKCS11_MODULE: ['pkcs11', 'module'],
   HSMCA_PKCS11_TOKEN: ['pkcs11', 'token'],
   HSMCA_PKCS11_PIN_FILE: ['pkcs11', 'pinFile'],

@@ -66,6 +66,7 @@ function describe(err: ErrorObject): string {
     const extra = String(err.params.additionalProperty);
     return `${where ? `${where}.` : ''}${extra}: unknown setting`;
   }
+  if (err.keyword === 'enum') return `${where || '(root)'}: must be one of ${(err.params.allowedValues as unknown[]).join(', ')}`;
   return `${where || '(root)'}: ${err.keyword === 'required' ? 'is required' : err.message}`;
 }
 
@@ -77,15 +78,34 @@ function validate(doc: Json): string[] {
   return validator(doc) ? [] : (validator.errors ?? []).map(describe);
 }
 
+/** The merged document (defaults ← file ← env) and every problem found in it, none thrown. */
+export interface ResolvedConfig {
+  file?: string;
+  doc: Json;
+  problems: string[];
+}
+
+export function resolveConfig(file: string | undefined, env: Env = process.env): ResolvedConfig {
+  const path = file ?? env.HSMCA_CONFIG;
+  let fromFile: Json = {};
+  const problems: string[] = [];
+  try {
+    fromFile = path ? readFile(path) : {};
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems);
+  }
+  const doc = deepMerge(deepMerge(DEFAULTS as unknown as Json, fromFile), envLayer(env));
+  problems.push(...validate(doc));
+  return { file: path, doc, problems };
+}
+
 /**
  * File (YAML or JSON) → HSMCA_* env overrides → schema validation (all errors at once) → frozen.
  * `file` defaults to `HSMCA_CONFIG`; without either, defaults plus env alone.
  */
 export function loadConfig(file: string | undefined, env: Env = process.env): Config {
-  const path = file ?? env.HSMCA_CONFIG;
-  const fromFile = path ? readFile(path) : {};
-  const doc = deepMerge(deepMerge(DEFAULTS as unknown as Json, fromFile), envLayer(env));
-  const problems = validate(doc);
+  const { doc, problems } = resolveConfig(file, env);
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(doc) as unknown as Config;
 }
@@ -112,6 +132,3 @@ export function loadSecrets(config: Config, env: Env = process.env): Secrets {
   if (!pin) throw new ConfigError([`pkcs11.pinFile: ${file} is empty`]);
   return { pin };
 }
-
-/** The configuration as `hsmca config check` prints it: nothing secret is in Config to redact. */
-export const describeConfig = (config: Config): string => JSON.stringify(config, null, 2);

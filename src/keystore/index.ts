@@ -5,3 +5,4 @@ export type { KeyAttributes, KeyInspector, PrivateKeyAttributes, PublicKeyAttrib
 export { ecdsaRawToDer } from './pkcs11/ecdsa-der';
 export { formatPkcs11Uri, parsePkcs11Uri, type Pkcs11Uri } from './pkcs11/uri';
 export { HEALTH_KEY_LABEL } from './pkcs11/health';
+export { inventoryModule, type ModuleInventory, type SlotInventory, type TokenInventory } from './pkcs11/inventory';

@@ -39,6 +39,8 @@ export interface Signer {
   /** DER SubjectPublicKeyInfo of the key pair, built from the token's public attributes. */
   readonly spki: Buffer;
   readonly signatureAlgorithm: SignatureAlgorithm;
+  /** How the token signs, for diagnostics and metrics, e.g. `CKM_ECDSA` (host-hashed). */
+  readonly mechanism?: string;
   /**
    * Signs `tbs` (the DER to be signed, not a digest) with `C_Sign` off the event loop.
    * Returns the signature as X.509 carries it: PKCS#1 v1.5 / PSS bytes, DER ECDSA-Sig-Value,
@@ -66,4 +68,21 @@ export interface KeyStore {
   health(): Promise<void>;
   /** Closes sessions, logs out, finalizes the module. */
   close(): Promise<void>;
+}
+
+/**
+ * An optional observer of the key store, for metrics. Callbacks run on the hot path: they must
+ * be cheap and must not throw. Passed in the key store's options, so the key store itself
+ * stays free of any metrics library.
+ */
+export interface KeyStoreEvents {
+  /** A signature came back from the token; `seconds` is the time on the session, not the queue. */
+  signed?(event: { mechanism: string; seconds: number }): void;
+  /** The token answered with a PKCS#11 error (`CKR_…`), whether or not a retry then succeeded. */
+  failed?(event: { code: string; operation: string }): void;
+}
+
+/** Optional ability: how busy the key store's sessions are right now. */
+export interface SessionUsage {
+  sessionUsage(): { inUse: number; idle: number; waiting: number };
 }

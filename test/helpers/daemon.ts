@@ -35,9 +35,12 @@ export interface Daemon {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `hsmca serve` and resolves when it prints its listening URL on stdout. */
-export function startDaemon(env: NodeJS.ProcessEnv): Promise<Daemon> {
-  const proc = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `hsmca serve` (or `argv`, e.g. the Docker entrypoint) and resolves when it prints its
+ * listening URL on stdout.
+ */
+export function startDaemon(env: NodeJS.ProcessEnv, argv: string[] = [process.execPath, CLI, 'serve']): Promise<Daemon> {
+  const proc = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   readline.createInterface({ input: proc.stderr! }).on('line', (l) => stderr.push(l));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

@@ -12,6 +12,8 @@ import { createServiceDeps, type ServiceDeps } from '../../src/services/deps';
 import { createRootCa, type CreateRootInput } from '../../src/services/create-root-ca';
 import { createToken } from '../../src/auth/tokens';
 import type { Grant } from '../../src/auth/identity';
+import { Metrics } from '../../src/metrics/metrics';
+import { Readiness } from '../../src/services/readiness';
 import { createSoftHsmToken, type SoftHsmToken } from './softhsm';
 
 /** The daemon's whole stack in this process, on a fresh SoftHSM token and SQLite file. */
@@ -21,6 +23,9 @@ export interface Harness {
   store: Store;
   keyStore: KeyStore & KeyInspector;
   services: ServiceDeps;
+  /** The app's metrics; the key store reports its signatures and errors to them. */
+  metrics: Metrics;
+  readiness: Readiness;
   dbFile: string;
   token(grants?: Grant[], expiresAt?: Date): Promise<string>;
   createRoot(input?: Partial<CreateRootInput>): Promise<{ id: string; name: string }>;
@@ -35,14 +40,20 @@ export async function startHarness(opts: { publicBaseUrl?: string; bodyLimit?: n
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hsmca-test-'));
   const dbFile = path.join(dir, 'hsmca.db');
   const store = await openSqliteStore(dbFile);
-  const keyStore = await openPkcs11KeyStore({ module: hsm.module, tokenLabel: hsm.label, pin: hsm.pin, sessions: 4 });
+  const metrics = new Metrics();
+  const keyStore = await openPkcs11KeyStore({
+    module: hsm.module, tokenLabel: hsm.label, pin: hsm.pin, sessions: 4, events: metrics.keyStoreEvents,
+  });
+  metrics.watchSessions(keyStore);
   const services = createServiceDeps({ store, keyStore, publicBaseUrl: opts.publicBaseUrl });
-  const app = createApp({ services, log: pino({ level: 'silent' }), bodyLimit: opts.bodyLimit ?? 64 * 1024 });
+  const log = pino({ level: 'silent' });
+  const readiness = new Readiness({ store, keyStore, log });
+  const app = createApp({ services, log, bodyLimit: opts.bodyLimit ?? 64 * 1024, metrics, readiness });
   const server = http.createServer(app.callback());
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    base, hsm, store, keyStore, services, dbFile,
+    base, hsm, store, keyStore, services, metrics, readiness, dbFile,
     async token(grants = [{ action: '*', ca: '*' }], expiresAt) {
       return (await createToken(store, { name: `t${++counter}`, grants, expiresAt })).token;
     },

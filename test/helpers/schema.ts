@@ -39,7 +39,7 @@ export function assertMatchesSeed(status: number, body: unknown, operationId = '
     assert.deepEqual(keys, expected, 'error body key order');
     assert.match((body as { reqId: string }).reqId, /^req-[0-9A-Za-z]{14}$/);
     assert.equal((body as { statusCode: number }).statusCode, status);
-  } else if (status === 200) {
+  } else if (status === 200 && operationId === 'signIntermediateCa') {
     assert.deepEqual(Object.keys(body as object), ['certificate', 'certificateChain', 'issuingCaCertificate', 'serialNumber']);
   }
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { daemonEnv, runCli, startDaemon, type Daemon } from '../helpers/daemon';
-import { call } from '../helpers/http';
+import { apiClient } from '../helpers/api-client';
 import os from 'node:os';
 import { opensslCsr } from '../helpers/csr-factory';
 import { createSoftHsmToken } from '../helpers/softhsm';
@@ -61,12 +61,13 @@ describe('built daemon (e2e)', function () {
     const { csr } = opensslCsr('P-256');
     const serials = new Set<string>();
     const notAfter = new Date(Date.now() + 86400_000).toISOString();
+    const api = apiClient(daemon.url, token);
     for (let batch = 0; batch < 20; batch++) {
       const results = await Promise.all(Array.from({ length: 50 }, () =>
-        call(daemon!.url, `/api/v1/cert-manager/ca/internal/${ca.id}/sign-intermediate`, { token, body: { csr, notAfter } })));
+        api.POST('/api/v1/cert-manager/ca/internal/{caId}/sign-intermediate', { params: { path: { caId: ca.id } }, body: { csr, notAfter } })));
       for (const r of results) {
-        assert.equal(r.status, 200, r.text);
-        serials.add(r.body.serialNumber);
+        assert.equal(r.response.status, 200, JSON.stringify(r.error));
+        serials.add(r.data!.serialNumber);
       }
     }
     assert.equal(serials.size, 1000);

@@ -6,7 +6,8 @@ import { asAppError } from './errors';
 
 type Outcome = AuditEventRow['outcome'];
 
-const outcomeOf = (status: number): Outcome =>
+/** The audit trail's word for how a request ended, from its status. */
+export const outcomeOf = (status: number): Outcome =>
   status < 300 ? 'issued' : status === 401 || status === 403 ? 'denied' : status < 500 ? 'rejected' : 'failed';
 
 /** What a route tells the audit trail about its request, as it learns it. */

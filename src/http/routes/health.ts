@@ -1,19 +1,25 @@
 import type { Router } from '@koa/router';
-import type { AppDeps } from '../app';
 import { AppError } from '../../errors';
+import type { Readiness } from '../../services/readiness';
+import { errorBody } from '../middleware/errors';
 
-/** Unauthenticated liveness and readiness probes. */
-export function healthRoutes(router: Router, deps: AppDeps): void {
+/**
+ * Unauthenticated liveness and readiness probes. A not-ready answer is rendered here rather
+ * than thrown: it is an expected state, logged once when it changes, not an error per probe.
+ */
+export function healthRoutes(router: Router, readiness: Readiness): void {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
   router.get('/readyz', async (ctx) => {
-    try {
-      await deps.services.store.countCertificates('-');
-      await deps.services.keyStore.health();
-    } catch (e) {
-      throw new AppError('Unavailable', 'not ready', undefined, { cause: e });
+    const { ready, checks } = await readiness.check();
+    if (ready) {
+      ctx.body = { status: 'ready' };
+      return;
     }
-    ctx.body = { status: 'ready' };
+    const failing = Object.entries(checks).filter(([, v]) => v !== 'ok').map(([k, v]) => `${k}: ${v}`);
+    ctx.status = 503;
+    ctx.set('Retry-After', '5');
+    ctx.body = errorBody(ctx.state.reqId, new AppError('NotReady', `Not ready: ${failing.join('; ')}`));
   });
 }

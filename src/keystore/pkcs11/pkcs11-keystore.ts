@@ -2,7 +2,8 @@
 import { AppError, badRequest, hsmUnavailable } from '../../errors';
 import {
   KEY_ALGORITHMS, SIGNATURE_ALGORITHMS,
-  type GeneratedKey, type KeyAlgorithm, type KeyStore, type SignatureAlgorithm, type Signer,
+  type GeneratedKey, type KeyAlgorithm, type KeyStore, type KeyStoreEvents, type SessionUsage,
+  type SignatureAlgorithm, type Signer,
 } from '../keystore';
 import { checkSignature, openHealthSigner } from './health';
 import { type KeyAttributes, type KeyInspector, readKeyAttributes } from './key-attributes';
@@ -25,9 +26,11 @@ export interface Pkcs11KeyStoreOptions {
   pin: string;
   /** Operation sessions (default 4, the size of libuv's thread pool C_Sign runs on). */
   sessions?: number;
+  /** Optional observer (metrics): sign latencies by mechanism, PKCS#11 errors by CKR_ name. */
+  events?: KeyStoreEvents;
 }
 
-class Pkcs11KeyStore implements KeyStore, KeyInspector {
+class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
   private readonly keys: KeyCache;
   private healthSigner: Promise<Signer> | undefined;
 
@@ -81,6 +84,11 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector {
     );
   }
 
+  sessionUsage(): { inUse: number; idle: number; waiting: number } {
+    const { leased, idle, waiting } = this.token.sessionStats;
+    return { inUse: leased, idle, waiting };
+  }
+
   close(): Promise<void> {
     return this.token.close();
   }
@@ -90,8 +98,10 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector {
  * Opens the token labelled `tokenLabel` in `module` and logs in once. Throws HsmUnavailable
  * when the module, the token or the login fails (PIN errors are never retried).
  */
-export async function openPkcs11KeyStore(opts: Pkcs11KeyStoreOptions): Promise<KeyStore & KeyInspector> {
+export async function openPkcs11KeyStore(opts: Pkcs11KeyStoreOptions): Promise<KeyStore & KeyInspector & SessionUsage> {
   const sessions = opts.sessions ?? 4;
   if (!Number.isInteger(sessions) || sessions < 1) throw new Error('sessions must be a positive integer');
-  return new Pkcs11KeyStore(await Token.open({ module: opts.module, tokenLabel: opts.tokenLabel, pin: opts.pin, sessions }));
+  return new Pkcs11KeyStore(await Token.open({
+    module: opts.module, tokenLabel: opts.tokenLabel, pin: opts.pin, sessions, events: opts.events,
+  }));
 }

@@ -4,6 +4,7 @@ import type { KeyAlgorithm, SignatureAlgorithm, Signer } from '../keystore';
 import type { KeyCache } from './key-cache';
 import type { KeyRef } from './key-lookup';
 import type { SignPlan } from './mechanisms';
+import { ckmName } from './names';
 import { signOnce } from './sign-once';
 import type { Token } from './token';
 
@@ -21,6 +22,7 @@ export class Pkcs11Signer implements Signer {
   readonly keyAlgorithm: KeyAlgorithm;
   readonly spki: Buffer;
   readonly signatureAlgorithm: SignatureAlgorithm;
+  readonly mechanism: string;
 
   constructor(
     private readonly token: Token,
@@ -31,15 +33,19 @@ export class Pkcs11Signer implements Signer {
     this.keyAlgorithm = spec.keyAlgorithm;
     this.spki = spec.spki;
     this.signatureAlgorithm = spec.signatureAlgorithm;
+    this.mechanism = ckmName(Number(spec.plan.mechanism.name));
   }
 
   async sign(tbs: Buffer): Promise<Buffer> {
     const { plan, ref } = this.spec;
     // Raw CKM_ECDSA signs a digest: hashing here is the host's half of "hash + ECDSA".
     const data = plan.prehash ? createHash(plan.prehash).update(tbs).digest() : tbs;
-    const raw = await this.token.run('PKCS#11 sign', (session) =>
-      signOnce(session, plan.mechanism, this.keys.get(ref).privateKey, data),
-    );
+    const raw = await this.token.run('PKCS#11 sign', async (session) => {
+      const started = process.hrtime.bigint();
+      const signature = await signOnce(session, plan.mechanism, this.keys.get(ref).privateKey, data);
+      this.token.events?.signed?.({ mechanism: this.mechanism, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+      return signature;
+    });
     return plan.toX509(raw);
   }
 }

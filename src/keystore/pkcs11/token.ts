@@ -5,8 +5,10 @@
  */
 import * as graphene from 'graphene-pk11';
 import { AppError, hsmUnavailable } from '../../errors';
-import { isSessionLost, toAppError } from './errors';
+import type { KeyStoreEvents } from '../keystore';
+import { ckrCode, isSessionLost, toAppError } from './errors';
 import { probeMechanisms } from './mechanisms';
+import { ckrName } from './names';
 import { acquireModule, claimLogin, findSlot, loginUser, releaseLogin, releaseModule } from './module';
 import { SessionPool } from './session-pool';
 
@@ -15,9 +17,15 @@ export interface TokenOptions {
   tokenLabel: string;
   pin: string;
   sessions: number;
+  /** Told about every PKCS#11 error the token returns (for metrics). */
+  events?: KeyStoreEvents;
 }
 
 const RW_SESSION = graphene.SessionFlag.RW_SESSION | graphene.SessionFlag.SERIAL_SESSION;
+
+/** The CKR_ code behind an error, whether raw or already wrapped in an AppError. */
+const codeBehind = (err: unknown): number | undefined =>
+  ckrCode(err) ?? (err instanceof AppError ? ckrCode(err.cause) : undefined);
 
 function closeQuietly(session: graphene.Session): void {
   try {
@@ -60,6 +68,7 @@ export class Token {
       claimLogin(options.module, slot, options.pin, verified);
       return new Token(options, slot, anchor, probeMechanisms(slot));
     } catch (err) {
+      reportError(options.events, err, 'open token');
       if (anchor) closeQuietly(anchor);
       releaseModule(options.module);
       throw toAppError(err, 'cannot open PKCS#11 token');
@@ -73,6 +82,15 @@ export class Token {
 
   get label(): string {
     return this.options.tokenLabel;
+  }
+
+  get events(): KeyStoreEvents | undefined {
+    return this.options.events;
+  }
+
+  /** Leased, idle and waiting counts of the operation session pool. */
+  get sessionStats(): { idle: number; leased: number; waiting: number } {
+    return this.pool.stats;
   }
 
   /**
@@ -105,12 +123,17 @@ export class Token {
     try {
       return await attempt();
     } catch (err) {
+      reportError(this.events, err, what);
       if (!isSessionLost(err) || this.closing) throw toAppError(err, what);
-      await this.recover(generation);
+      await this.recover(generation).catch((failed: unknown) => {
+        reportError(this.events, failed, 'recovery');
+        throw failed;
+      });
       if (!retry) throw toAppError(err, what);
       try {
         return await attempt();
       } catch (again) {
+        reportError(this.events, again, what);
         throw toAppError(again, what);
       }
     }
@@ -165,4 +188,11 @@ export class Token {
     })();
     return this.closing;
   }
+}
+
+/** Counts a PKCS#11 error by its CKR_ name; errors of our own (no CKR code) are not the token's. */
+function reportError(events: KeyStoreEvents | undefined, err: unknown, operation: string): void {
+  if (!events?.failed) return;
+  const code = codeBehind(err);
+  if (code !== undefined) events.failed({ code: ckrName(code), operation });
 }
