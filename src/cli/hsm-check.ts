@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import { verifySignature, verifySpecOf } from '../ca/signature-algorithm';
 import { AppError } from '../errors';
-import { inventoryModule, type ModuleInventory } from '../keystore';
+import { inventoryModule, type KeyInspector, type ModuleInventory } from '../keystore';
 import type { KeyStore } from '../keystore/keystore';
 import type { Config } from '../config/config';
 import { openConfiguredKeyStore } from '../runtime';
@@ -21,6 +21,8 @@ export interface KeyCheck {
   keyAlgorithm?: string;
   signatureAlgorithm?: string;
   mechanism?: string;
+  /** The private key's protection as the token reports it; a CA key must be sensitive and never extractable. */
+  protection?: { sensitive: boolean; extractable: boolean; alwaysSensitive: boolean; neverExtractable: boolean };
   ok: boolean;
   latencyMs?: number;
   error?: string;
@@ -43,7 +45,8 @@ const ms = (since: bigint): number => Math.round(Number(process.hrtime.bigint() 
 
 /** Fields in the order the report shows them. */
 const newCheck = (k: Pick<KeyCheck, 'ca' | 'caId' | 'keyRef'>): KeyCheck => ({
-  ...k, keyAlgorithm: undefined, signatureAlgorithm: undefined, mechanism: undefined, ok: false, latencyMs: undefined,
+  ...k, keyAlgorithm: undefined, signatureAlgorithm: undefined, mechanism: undefined, protection: undefined,
+  ok: false, latencyMs: undefined,
 });
 
 /** Opens the key, signs 32 random bytes in the token, verifies the signature on the host. */
@@ -58,11 +61,24 @@ async function checkKey(keyStore: KeyStore, check: KeyCheck): Promise<KeyCheck> 
     const publicKey = crypto.createPublicKey({ key: signer.spki, format: 'der', type: 'spki' });
     check.ok = verifySignature(verifySpecOf(signer.signatureAlgorithm), publicKey, data, signature);
     if (!check.ok) check.error = 'test signature does not verify against the public key';
+    await checkProtection(keyStore, check);
   } catch (e) {
     check.ok = false;
     check.error = message(e);
   }
   return check;
+}
+
+/** A key made in a ceremony by other tools may lack the protection hsmca gives its own keys. */
+async function checkProtection(keyStore: KeyStore, check: KeyCheck): Promise<void> {
+  const inspector = keyStore as Partial<KeyInspector>;
+  if (!inspector.inspectKey) return;
+  const { sensitive, extractable, alwaysSensitive, neverExtractable } = (await inspector.inspectKey(check.keyRef)).privateKey;
+  check.protection = { sensitive, extractable, alwaysSensitive, neverExtractable };
+  if (!sensitive || extractable) {
+    check.ok = false;
+    check.error = 'the private key is not sensitive or is extractable: not fit for a CA key';
+  }
 }
 
 async function checkHealth(keyStore: KeyStore): Promise<NonNullable<HsmCheck['health']>> {
