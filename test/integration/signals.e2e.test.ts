@@ -17,7 +17,7 @@ import { createSoftHsmToken } from '../helpers/softhsm';
 
 /** Waits (bounded) until the daemon has written a stderr line matching `re`. */
 async function logged(d: Daemon, re: RegExp): Promise<string> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1000; i++) {
     const line = d.stderr.find((l) => re.test(l));
     if (line) return line;
     await sleep(20);

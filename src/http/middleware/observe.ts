@@ -31,7 +31,7 @@ export function observeMiddleware(log: Logger, metrics: Metrics) {
     if (audit?.serial && ctx.status < 300 && audit.caId) metrics.certificatesIssued.inc({ ca: audit.caId });
     const level = QUIET_ROUTES.has(route) && ctx.status < 400 ? 'debug' : 'info';
     log[level]({
-      reqId: ctx.state.reqId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: seconds * 1000,
+      reqId: ctx.state.reqId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e5) / 100,
       identity: ctx.state.identity?.name, ca: audit?.caId, serial: audit?.serial, outcome: outcome(ctx),
     }, 'request');
   };
