@@ -74,7 +74,8 @@ function paramsSchema(op: Operation): Schema {
 }
 
 export interface RequestValidators {
-  body: ValidateFunction;
+  /** Undefined when the operation takes no body. */
+  body?: ValidateFunction;
   params: ValidateFunction;
 }
 
@@ -82,8 +83,7 @@ export interface RequestValidators {
 export function compileRequest(operationId: string): RequestValidators {
   const { op } = findOperation(operationId);
   const body = op.requestBody?.content['application/json']?.schema;
-  if (!body) throw new Error(`operation ${operationId} has no JSON request body`);
-  return { body: requestAjv.compile(body), params: requestAjv.compile(paramsSchema(op)) };
+  return { body: body && requestAjv.compile(body), params: requestAjv.compile(paramsSchema(op)) };
 }
 
 /** The response schema an operation declares for a status, compiled; undefined when none. */

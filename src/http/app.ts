@@ -4,16 +4,26 @@ import type { Logger } from 'pino';
 import type { ServiceDeps } from '../services/deps';
 import { newRequestId } from './request-id';
 import { errorsMiddleware } from './middleware/errors';
-import { auditMiddleware } from './middleware/audit';
-import { authMiddleware } from './middleware/auth';
 import { AppError } from '../errors';
 import { signIntermediateRoute } from './routes/sign-intermediate';
 import { healthRoutes } from './routes/health';
+import { caRoutes } from './routes/cas';
+import { docsRoute } from './routes/docs';
 
 export interface AppDeps {
   services: ServiceDeps;
   log: Logger;
   bodyLimit: number;
+}
+
+/** Every route the daemon serves; each (but the probes) is an operation of the served document. */
+export function buildRouter(deps: AppDeps): Router {
+  const router = new Router();
+  healthRoutes(router, deps);
+  docsRoute(router);
+  signIntermediateRoute(router, deps);
+  caRoutes(router, deps);
+  return router;
 }
 
 /** Builds the Koa application; it does not listen (tests drive `app.callback()` directly too). */
@@ -30,10 +40,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(errorsMiddleware(deps.log));
 
-  const router = new Router();
-  const store = deps.services.store;
-  healthRoutes(router, deps);
-  signIntermediateRoute(router, deps, [auditMiddleware(store, 'sign-intermediate', deps.log), authMiddleware(store)]);
+  const router = buildRouter(deps);
   app.use(router.routes());
   app.use(router.allowedMethods({
     throw: true,

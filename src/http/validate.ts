@@ -14,14 +14,14 @@ export function validateRequest<T>(
 ): { body: T; dates: Record<string, Date | undefined> } {
   const issues: Issue[] = [];
   if (!v.params(params)) issues.push(...(v.params.errors ?? []).map((e) => toIssue(e, params)));
-  if (!v.body(body)) issues.push(...(v.body.errors ?? []).map((e) => toIssue(e, body)));
+  if (v.body && !v.body(body)) issues.push(...(v.body.errors ?? []).map((e) => toIssue(e, body)));
   const dates: Record<string, Date | undefined> = {};
-  const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   for (const field of dateFields) {
-    const value = obj[field];
+    const path = field.split('.');
+    const value = path.reduce<unknown>((o, k) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[k] : undefined), body);
     if (typeof value !== 'string') continue;
     dates[field] = parseRfc3339(value);
-    if (!dates[field]) issues.push({ code: 'invalid_string', path: [field], message: 'Invalid date format' });
+    if (!dates[field]) issues.push({ code: 'invalid_string', path, message: 'Invalid date format' });
   }
   if (issues.length) throw new AppError('ValidationFailure', 'Request validation failed', issues);
   return { body: body as T, dates };

@@ -37,6 +37,43 @@ export class Store {
     return this.db.selectFrom('cas').selectAll().orderBy('created_at').orderBy('id').execute();
   }
 
+  /** Updates a CA row; resolves false when no such CA exists. */
+  async updateCa(id: string, patch: Partial<Omit<CaRow, 'id'>>): Promise<boolean> {
+    const r = await this.db.updateTable('cas').set(patch).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Removes a CA and its certificate versions. What it issued stays on record. */
+  async deleteCa(id: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('ca_certificates').where('ca_id', '=', id).execute();
+      await tx.deleteFrom('cas').where('id', '=', id).execute();
+    });
+  }
+
+  /**
+   * Adds a certificate version to a CA and makes it the active one, in one transaction, with
+   * the CA's other changes (status, configuration). The version number is the next free one.
+   */
+  async installCaCertificate(
+    caId: string,
+    cert: Omit<CaCertificateRow, 'version' | 'ca_id'>,
+    caPatch: Partial<Omit<CaRow, 'id' | 'active_ca_cert_id'>>,
+  ): Promise<CaCertificateRow> {
+    return this.db.transaction().execute(async (tx) => {
+      const { v } = await tx.selectFrom('ca_certificates').where('ca_id', '=', caId)
+        .select((eb) => eb.fn.max('version').as('v')).executeTakeFirstOrThrow();
+      const row: CaCertificateRow = { ...cert, ca_id: caId, version: Number(v ?? 0) + 1 };
+      await tx.insertInto('ca_certificates').values(row).execute();
+      await tx.updateTable('cas').set({ ...caPatch, active_ca_cert_id: row.id }).where('id', '=', caId).execute();
+      return row;
+    });
+  }
+
+  listCaCertificates(caId: string): Promise<CaCertificateRow[]> {
+    return this.db.selectFrom('ca_certificates').selectAll().where('ca_id', '=', caId).orderBy('version').execute();
+  }
+
   getCaCertificate(id: string): Promise<CaCertificateRow | undefined> {
     return this.db.selectFrom('ca_certificates').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -9,7 +9,8 @@ import { openPkcs11KeyStore } from '../../src/keystore';
 import type { KeyInspector, KeyStore } from '../../src/keystore';
 import { openSqliteStore, type Store } from '../../src/store';
 import { createServiceDeps, type ServiceDeps } from '../../src/services/deps';
-import { createRootCa, type CreateRootInput } from '../../src/services/create-root-ca';
+import { createCa, type CreateCaInput } from '../../src/services/create-ca';
+import { LOCAL_OPERATOR } from '../../src/services/ca-access';
 import { createToken } from '../../src/auth/tokens';
 import type { Grant } from '../../src/auth/identity';
 import { createSoftHsmToken, type SoftHsmToken } from './softhsm';
@@ -23,35 +24,38 @@ export interface Harness {
   services: ServiceDeps;
   dbFile: string;
   token(grants?: Grant[], expiresAt?: Date): Promise<string>;
-  createRoot(input?: Partial<CreateRootInput>): Promise<{ id: string; name: string }>;
+  createRoot(input?: Partial<CreateCaInput>): Promise<{ id: string; name: string; keyRef: string }>;
   close(): Promise<void>;
 }
 
 let counter = 0;
 const YEAR = 365 * 24 * 3600 * 1000;
 
-export async function startHarness(opts: { publicBaseUrl?: string; bodyLimit?: number } = {}): Promise<Harness> {
+/** `publicBaseUrl: true` points the caIssuers URLs at this harness's own server. */
+export async function startHarness(opts: { publicBaseUrl?: string | true; bodyLimit?: number } = {}): Promise<Harness> {
   const hsm = createSoftHsmToken();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hsmca-test-'));
   const dbFile = path.join(dir, 'hsmca.db');
   const store = await openSqliteStore(dbFile);
   const keyStore = await openPkcs11KeyStore({ module: hsm.module, tokenLabel: hsm.label, pin: hsm.pin, sessions: 4 });
-  const services = createServiceDeps({ store, keyStore, publicBaseUrl: opts.publicBaseUrl });
-  const app = createApp({ services, log: pino({ level: 'silent' }), bodyLimit: opts.bodyLimit ?? 64 * 1024 });
-  const server = http.createServer(app.callback());
+  const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const publicBaseUrl = opts.publicBaseUrl === true ? base : opts.publicBaseUrl;
+  const services = createServiceDeps({ store, keyStore, publicBaseUrl });
+  const app = createApp({ services, log: pino({ level: 'silent' }), bodyLimit: opts.bodyLimit ?? 64 * 1024 });
+  server.on('request', app.callback());
   return {
     base, hsm, store, keyStore, services, dbFile,
     async token(grants = [{ action: '*', ca: '*' }], expiresAt) {
       return (await createToken(store, { name: `t${++counter}`, grants, expiresAt })).token;
     },
     async createRoot(input = {}) {
-      const ca = await createRootCa(services, {
-        name: `root-${++counter}-${Date.now()}`, keyAlgorithm: 'EC_prime256v1', commonName: 'Test Root CA',
+      const ca = await createCa(services, {
+        name: `root-${++counter}-${Date.now()}`, type: 'root', keyAlgorithm: 'EC_prime256v1', commonName: 'Test Root CA',
         organization: 'hsmca tests', notAfter: new Date(Date.now() + 10 * YEAR), maxPathLength: -1, ...input,
-      });
-      return ca as { id: string; name: string };
+      }, LOCAL_OPERATOR);
+      return ca as { id: string; name: string; keyRef: string };
     },
     async close() {
       server.closeAllConnections();

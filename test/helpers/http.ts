@@ -1,4 +1,4 @@
-import { assertMatchesSeed } from './schema';
+import { assertMatchesDocument, operationFor } from './schema';
 
 export interface HttpResult {
   status: number;
@@ -13,13 +13,14 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** An object is sent as JSON; a string is sent as it is. */
   body?: unknown;
-  /** Skip the seed-schema check (only for routes that are not the seed's operation). */
+  /** Skip the document check (only for non-JSON answers such as DER). */
   raw?: boolean;
 }
 
 /**
- * One HTTP request to a running daemon (in-process or spawned). Every JSON response is checked
- * against the seed's schema for its status: no test can forget to.
+ * One HTTP request to a running daemon (in-process or spawned). Every response is checked
+ * against the served OpenAPI document (the seed's schemas for the seed's operation) for its
+ * status: no test can forget to.
  */
 export async function call(base: string, path: string, opts: RequestOptions = {}): Promise<HttpResult> {
   const headers: Record<string, string> = { ...opts.headers };
@@ -30,12 +31,13 @@ export async function call(base: string, path: string, opts: RequestOptions = {}
     body = JSON.stringify(opts.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(base + path, { method: opts.method ?? (body ? 'POST' : 'GET'), headers, body });
+  const method = opts.method ?? (body ? 'POST' : 'GET');
+  const res = await fetch(base + path, { method, headers, body });
   const text = await res.text();
   let parsed: unknown;
   if ((res.headers.get('content-type') ?? '').startsWith('application/json')) parsed = JSON.parse(text);
   if (!opts.raw) {
-    if (res.status >= 400 || res.status === 200) assertMatchesSeed(res.status, parsed);
+    assertMatchesDocument(res.status, parsed, operationFor(method, path));
     if (res.status >= 400) {
       if (res.headers.get('x-request-id') !== (parsed as { reqId: string }).reqId) {
         throw new Error('X-Request-Id header differs from the body reqId');
