@@ -8,6 +8,7 @@ import { serve } from './serve';
 import { AppError } from './errors';
 import { caCommands } from './commands/ca';
 import { tokenCommands } from './commands/token';
+import { certCommands } from './commands/cert';
 import { UsageError } from './commands/common';
 
 function build(): Command {
@@ -26,6 +27,7 @@ function build(): Command {
   });
   caCommands(program);
   tokenCommands(program);
+  certCommands(program);
   return program;
 }
 

@@ -32,7 +32,7 @@ export async function openRuntime(config: Config, log: Logger, opts: { hsm: bool
     throw e;
   }
   const services = keyStore
-    ? createServiceDeps({ store, keyStore, publicBaseUrl: config.publicBaseUrl })
+    ? createServiceDeps({ store, keyStore, publicBaseUrl: config.publicBaseUrl, crlLifetimeMs: config.crl.validityHours * 3600_000 })
     : undefined;
   return {
     config, log, store, keyStore, services,

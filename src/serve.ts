@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app';
 import type { Runtime } from './runtime';
+import { startCrlRefresher } from './services/crl';
 
 /** `host:port` or `[v6]:port`. */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -27,12 +28,14 @@ export async function serve(rt: Runtime): Promise<http.Server> {
   });
   const addr = server.address() as AddressInfo;
   rt.log.info({ address: addr.address, port: addr.port }, 'listening');
+  const stopCrls = startCrlRefresher(rt.services, (err, caId) => rt.log.warn({ err, caId }, 'CRL refresh failed'));
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     rt.log.info({ signal }, 'shutting down');
+    stopCrls();
     server.close(() => {
       rt.close().then(() => process.exit(0), () => process.exit(1));
     });

@@ -11,6 +11,7 @@ export interface Config {
     readonly sessions?: number;
   };
   readonly limits: { readonly bodyBytes: number };
+  readonly crl: { readonly validityHours: number };
 }
 
 /** Secrets are kept apart from Config so that printing the config can never leak them. */
@@ -24,6 +25,7 @@ export const DEFAULTS = {
   logLevel: 'info',
   pkcs11: {},
   limits: { bodyBytes: 64 * 1024 },
+  crl: { validityHours: 24 },
 } as const;
 
 /** Environment variables that override a config path. */
@@ -37,4 +39,5 @@ export const ENV_OVERRIDES: Readonly<Record<string, string[]>> = {
   HSMCA_PKCS11_PIN_FILE: ['pkcs11', 'pinFile'],
   HSMCA_PKCS11_SESSIONS: ['pkcs11', 'sessions'],
   HSMCA_BODY_LIMIT: ['limits', 'bodyBytes'],
+  HSMCA_CRL_VALIDITY_HOURS: ['crl', 'validityHours'],
 };

@@ -9,6 +9,7 @@ import { signIntermediateRoute } from './routes/sign-intermediate';
 import { healthRoutes } from './routes/health';
 import { caRoutes } from './routes/cas';
 import { docsRoute } from './routes/docs';
+import { certificateRoutes } from './routes/certificates';
 
 export interface AppDeps {
   services: ServiceDeps;
@@ -23,6 +24,7 @@ export function buildRouter(deps: AppDeps): Router {
   docsRoute(router);
   signIntermediateRoute(router, deps);
   caRoutes(router, deps);
+  certificateRoutes(router, deps);
   return router;
 }
 

@@ -14,6 +14,8 @@ import { validateRequest } from './validate';
 export interface OperationRequest<B> {
   body: B;
   params: Record<string, string>;
+  /** Validated query, numbers coerced and defaults filled in. */
+  query: Record<string, unknown>;
   dates: Record<string, Date | undefined>;
   identity: Identity;
   reqId: string;
@@ -45,9 +47,9 @@ export function operation<B>(router: Router, deps: AppDeps, spec: OperationSpec<
     const note: IssuanceNote = ctx.state.audit;
     const csr = (raw as { csr?: unknown } | undefined)?.csr;
     if (typeof csr === 'string') note.csrSha256 = crypto.createHash('sha256').update(csr).digest('hex');
-    const { body, dates } = validateRequest<B>(validators, ctx.params, raw, spec.dates ?? []);
+    const { body, dates, query } = validateRequest<B>(validators, ctx.params, raw, spec.dates ?? [], { ...ctx.query });
     ctx.body = await spec.handle({
-      body, params: ctx.params, dates, identity: ctx.state.identity, reqId: ctx.state.reqId, note, ctx,
+      body, params: ctx.params, query, dates, identity: ctx.state.identity, reqId: ctx.state.reqId, note, ctx,
     });
   };
   const register = router[method as 'get' | 'post' | 'patch' | 'delete'].bind(router) as (

@@ -3,7 +3,7 @@ import type { RequestValidators } from '../api/openapi';
 import { parseRfc3339, toIssue, type Issue } from '../api/validation-issues';
 
 /**
- * Contract row 4: the compiled seed schemas judge params and body; date fields must also be
+ * Contract row 4: the compiled schemas judge path params, query and body; date fields must also be
  * RFC 3339. All issues are reported at once as a 422 whose `message` is the issue array.
  */
 export function validateRequest<T>(
@@ -11,9 +11,11 @@ export function validateRequest<T>(
   params: unknown,
   body: unknown,
   dateFields: string[],
-): { body: T; dates: Record<string, Date | undefined> } {
+  query: Record<string, unknown> = {},
+): { body: T; dates: Record<string, Date | undefined>; query: Record<string, unknown> } {
   const issues: Issue[] = [];
   if (!v.params(params)) issues.push(...(v.params.errors ?? []).map((e) => toIssue(e, params)));
+  if (!v.query(query)) issues.push(...(v.query.errors ?? []).map((e) => toIssue(e, query)));
   if (v.body && !v.body(body)) issues.push(...(v.body.errors ?? []).map((e) => toIssue(e, body)));
   const dates: Record<string, Date | undefined> = {};
   for (const field of dateFields) {
@@ -24,5 +26,5 @@ export function validateRequest<T>(
     if (!dates[field]) issues.push({ code: 'invalid_string', path, message: 'Invalid date format' });
   }
   if (issues.length) throw new AppError('ValidationFailure', 'Request validation failed', issues);
-  return { body: body as T, dates };
+  return { body: body as T, dates, query };
 }

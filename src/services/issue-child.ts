@@ -77,6 +77,7 @@ export async function signChild(
   });
   const urls = deps.publicBaseUrl ? {
     caIssuersUrl: `${deps.publicBaseUrl}/api/v1/cert-manager/ca/internal/${ca.id}/certificates/${active.caCertId}/der`,
+    crlUrl: `${deps.publicBaseUrl}/api/v1/cert-manager/crl/${ca.id}/der`,
   } : {};
   for (let attempt = 1; ; attempt++) {
     const serial = randomSerial();
@@ -90,7 +91,7 @@ export async function signChild(
         id: crypto.randomUUID(), ca_id: ca.id, serial: serialNumber, kind: 'intermediate',
         subject: child.subjectText, not_before: notBefore.toISOString(), not_after: notAfter.toISOString(),
         der: der.toString('base64'), sha256: crypto.createHash('sha256').update(der).digest('hex'),
-        identity: who.identity.name, req_id: who.reqId, created_at: now.toISOString(),
+        identity: who.identity.name, req_id: who.reqId, created_at: now.toISOString(), revoked_at: null, revocation_reason: null,
       });
     } catch (e) {
       // 159 random bits make this all but impossible; the database is the arbiter either way.

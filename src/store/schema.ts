@@ -49,6 +49,19 @@ export interface CertificateRow {
   identity: string;
   req_id: string;
   created_at: string;
+  revoked_at: string | null;
+  /** One of Infisical's revocation reasons (REVOCATION_REASONS). */
+  revocation_reason: string | null;
+}
+
+export interface CrlRow {
+  id: string;
+  ca_id: string;
+  /** The CRL number: grows by one per CA, never reused. */
+  number: number;
+  this_update: string;
+  next_update: string;
+  der: string;
 }
 
 export interface TokenRow {
@@ -82,4 +95,5 @@ export interface Database {
   certificates: CertificateRow;
   tokens: TokenRow;
   audit_events: AuditEventRow;
+  crls: CrlRow;
 }

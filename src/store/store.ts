@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, Database, TokenRow } from './schema';
+import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, CrlRow, Database, TokenRow } from './schema';
 
 /** Raised when an issuer already has a certificate with this serial: the caller draws again. */
 export class DuplicateSerialError extends Error {
@@ -91,6 +91,57 @@ export class Store {
   getCertificateBySerial(caId: string, serial: string): Promise<CertificateRow | undefined> {
     return this.db.selectFrom('certificates').selectAll()
       .where('ca_id', '=', caId).where('serial', '=', serial).executeTakeFirst();
+  }
+
+  /** By id, or by serial (any issuer). */
+  findCertificates(idOrSerial: string): Promise<CertificateRow[]> {
+    return this.db.selectFrom('certificates').selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrSerial), eb('serial', '=', idOrSerial.toLowerCase())])).execute();
+  }
+
+  listCertificates(caId: string, opts: { offset: number; limit: number }): Promise<CertificateRow[]> {
+    return this.db.selectFrom('certificates').selectAll().where('ca_id', '=', caId)
+      .orderBy('created_at').orderBy('id').offset(opts.offset).limit(opts.limit).execute();
+  }
+
+  /** Marks a certificate revoked unless it already is; resolves false when it was. */
+  async revokeCertificate(id: string, at: string, reason: string): Promise<boolean> {
+    const r = await this.db.updateTable('certificates').set({ revoked_at: at, revocation_reason: reason })
+      .where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Revoked certificates of a CA that have not expired by `now` (RFC 5280 lets expired ones go). */
+  listRevoked(caId: string, now: string): Promise<CertificateRow[]> {
+    return this.db.selectFrom('certificates').selectAll().where('ca_id', '=', caId)
+      .where('revoked_at', 'is not', null).where('not_after', '>', now).execute();
+  }
+
+  latestCrl(caId: string): Promise<CrlRow | undefined> {
+    return this.db.selectFrom('crls').selectAll().where('ca_id', '=', caId)
+      .orderBy('number', 'desc').limit(1).executeTakeFirst();
+  }
+
+  getCrl(id: string): Promise<CrlRow | undefined> {
+    return this.db.selectFrom('crls').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * Stores a CRL under the next number for its CA. `build(number)` makes the DER; the
+   * (ca_id, number) constraint makes two writers racing for a number retry, never share it.
+   */
+  async appendCrl(caId: string, build: (number: number) => Promise<Omit<CrlRow, 'number' | 'ca_id'>>): Promise<CrlRow> {
+    for (let attempt = 0; ; attempt++) {
+      const latest = await this.latestCrl(caId);
+      const number = (latest?.number ?? 0) + 1;
+      const row: CrlRow = { ...(await build(number)), ca_id: caId, number };
+      try {
+        await this.db.insertInto('crls').values(row).execute();
+        return row;
+      } catch (e) {
+        if (!isUniqueViolation(e) || attempt >= 5) throw e;
+      }
+    }
   }
 
   async countCertificates(caId?: string): Promise<number> {
