@@ -18,7 +18,7 @@ export interface Runtime {
 
 /** Opens the store, and the key store too when `hsm` is true (commands that sign or generate). */
 export async function openRuntime(config: Config, log: Logger, opts: { hsm: boolean }): Promise<Runtime> {
-  const store = await openSqliteStore(config.database);
+  const store = await openSqliteStore(config.database, (msg) => log.warn(msg));
   let keyStore: KeyStore | undefined;
   try {
     if (opts.hsm) {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './http/app';
+import { applyServerLimits, serverOptions } from './http/server-limits';
 import type { Runtime } from './runtime';
 import { startCrlRefresher } from './services/crl';
 
@@ -16,11 +17,13 @@ export function parseListen(listen: string): { host: string; port: number } {
  */
 export async function serve(rt: Runtime): Promise<http.Server> {
   if (!rt.services) throw new Error('serve needs the key store');
-  const app = createApp({ services: rt.services, log: rt.log, bodyLimit: rt.config.limits.bodyBytes });
-  const server = http.createServer(app.callback());
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  const { limits } = rt.config;
+  const app = createApp({
+    services: rt.services, log: rt.log, bodyLimit: limits.bodyBytes,
+    rateLimit: { perSecond: limits.ratePerSecond, burst: limits.rateBurst },
+  });
+  const server = http.createServer(serverOptions(rt.config.limits), app.callback());
+  applyServerLimits(server, rt.config.limits, rt.log);
   const { host, port } = parseListen(rt.config.listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

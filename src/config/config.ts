@@ -10,7 +10,16 @@ export interface Config {
     readonly pinFile?: string;
     readonly sessions?: number;
   };
-  readonly limits: { readonly bodyBytes: number };
+  readonly limits: {
+    readonly bodyBytes: number;
+    readonly headerBytes: number;
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly maxConnections: number;
+    /** Requests per second per identity; 0 turns the limit off. */
+    readonly ratePerSecond: number;
+    readonly rateBurst: number;
+  };
   readonly crl: { readonly validityHours: number };
 }
 
@@ -24,7 +33,15 @@ export const DEFAULTS = {
   database: './var/hsmca.db',
   logLevel: 'info',
   pkcs11: {},
-  limits: { bodyBytes: 64 * 1024 },
+  limits: {
+    bodyBytes: 64 * 1024,
+    headerBytes: 16 * 1024,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    maxConnections: 1024,
+    ratePerSecond: 0,
+    rateBurst: 0,
+  },
   crl: { validityHours: 24 },
 } as const;
 
@@ -39,5 +56,11 @@ export const ENV_OVERRIDES: Readonly<Record<string, string[]>> = {
   HSMCA_PKCS11_PIN_FILE: ['pkcs11', 'pinFile'],
   HSMCA_PKCS11_SESSIONS: ['pkcs11', 'sessions'],
   HSMCA_BODY_LIMIT: ['limits', 'bodyBytes'],
+  HSMCA_HEADER_LIMIT: ['limits', 'headerBytes'],
+  HSMCA_HEADERS_TIMEOUT_MS: ['limits', 'headersTimeoutMs'],
+  HSMCA_REQUEST_TIMEOUT_MS: ['limits', 'requestTimeoutMs'],
+  HSMCA_MAX_CONNECTIONS: ['limits', 'maxConnections'],
+  HSMCA_RATE_PER_SECOND: ['limits', 'ratePerSecond'],
+  HSMCA_RATE_BURST: ['limits', 'rateBurst'],
   HSMCA_CRL_VALIDITY_HOURS: ['crl', 'validityHours'],
 };

@@ -105,8 +105,14 @@ export function loadSecrets(config: Config, env: Env = process.env): Secrets {
   if (!file) throw new ConfigError(['pkcs11.pin: set HSMCA_PKCS11_PIN_FILE (or pkcs11.pinFile) or HSMCA_PKCS11_PIN']);
   let pin: string;
   try {
+    // Whoever reads the PIN can sign as the CA: a file every user can read is refused.
+    const mode = fs.statSync(file).mode & 0o777;
+    if (mode & 0o004) {
+      throw new ConfigError([`pkcs11.pinFile: ${file} is readable by every user (mode ${mode.toString(8)}): chmod 600 it`]);
+    }
     pin = fs.readFileSync(file, 'utf8').split(/\r?\n/)[0];
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError([`pkcs11.pinFile: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
   if (!pin) throw new ConfigError([`pkcs11.pinFile: ${file} is empty`]);

@@ -15,11 +15,14 @@ export interface AppDeps {
   services: ServiceDeps;
   log: Logger;
   bodyLimit: number;
+  /** Per-identity request rate; absent or 0 per second: no limit. */
+  rateLimit?: { perSecond: number; burst: number };
 }
 
 /** Every route the daemon serves; each (but the probes) is an operation of the served document. */
 export function buildRouter(deps: AppDeps): Router {
-  const router = new Router();
+  // Strict: '/x/' is not '/x'. Only documented paths are served, exactly.
+  const router = new Router({ strict: true });
   healthRoutes(router, deps);
   docsRoute(router);
   signIntermediateRoute(router, deps);
@@ -37,8 +40,9 @@ export function createApp(deps: AppDeps): Koa {
     const started = process.hrtime.bigint();
     await next();
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    deps.log.info({ reqId: ctx.state.reqId, method: ctx.method, path: ctx.path, status: ctx.status, ms,
-      identity: ctx.state.identity?.name, ca: ctx.state.audit?.caId, serial: ctx.state.audit?.serial }, 'request');
+    // The route template, not the path: a path can carry whatever a client typed, secrets included.
+    deps.log.info({ reqId: ctx.state.reqId, method: ctx.method, route: ctx._matchedRoute ?? '(unmatched)', status: ctx.status,
+      ms, identity: ctx.state.identity?.name, ca: ctx.state.audit?.caId, serial: ctx.state.audit?.serial }, 'request');
   });
   app.use(errorsMiddleware(deps.log));
 

@@ -8,6 +8,7 @@ import type { AppDeps } from './app';
 import { auditMiddleware } from './middleware/audit';
 import { authMiddleware } from './middleware/auth';
 import { readJsonBody } from './middleware/json-body';
+import { RateLimiter, rateLimitMiddleware } from './middleware/rate-limit';
 import { validateRequest } from './validate';
 
 /** What a handler gets: the validated request, who asks, and the audit note to fill in. */
@@ -54,5 +55,18 @@ export function operation<B>(router: Router, deps: AppDeps, spec: OperationSpec<
   };
   const register = router[method as 'get' | 'post' | 'patch' | 'delete'].bind(router) as (
     p: string, ...m: RouterMiddleware[]) => Router;
-  register(routerPath(path), auditMiddleware(store, spec.action, deps.log), authMiddleware(store), handler);
+  const guards = [auditMiddleware(store, spec.action, deps.log), authMiddleware(store)];
+  const limiter = limiterFor(deps);
+  if (limiter) guards.push(rateLimitMiddleware(limiter));
+  register(routerPath(path), ...guards, handler);
+}
+
+/** One limiter per app, shared by all its operations. */
+const limiters = new WeakMap<AppDeps, RateLimiter>();
+function limiterFor(deps: AppDeps): RateLimiter | undefined {
+  const rate = deps.rateLimit;
+  if (!rate?.perSecond) return undefined;
+  let limiter = limiters.get(deps);
+  if (!limiter) limiters.set(deps, (limiter = new RateLimiter(rate.perSecond, rate.burst || Math.ceil(rate.perSecond))));
+  return limiter;
 }

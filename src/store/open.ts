@@ -11,8 +11,12 @@ import { Store } from './store';
  * WAL with synchronous=FULL: a committed transaction is on disk before the call returns,
  * so a 200 is never sent for a certificate a power cut could lose.
  */
-export async function openSqliteStore(file: string): Promise<Store> {
+export async function openSqliteStore(file: string, warn: (msg: string) => void = () => {}): Promise<Store> {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  // Created owner-only whatever the umask: it holds every certificate and the audit trail.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const mode = fs.statSync(file).mode & 0o777;
+  if (mode & 0o004) warn(`database ${file} is readable by every user (mode ${mode.toString(8)}): chmod 600 it`);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');

@@ -7,7 +7,7 @@ const cache = new Map<string, ValidateFunction>();
 
 /** The documented operation for a request, by method and path template; undefined if none. */
 export function operationFor(method: string, urlPath: string): string | undefined {
-  const pathname = urlPath.split('?')[0];
+  const pathname = urlPath.split(/[?#]/)[0]; // a server reads no fragment either
   for (const [template, methods] of Object.entries(loadDocument().paths)) {
     const re = new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`);
     const op = methods[method.toLowerCase()];

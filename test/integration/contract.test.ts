@@ -79,14 +79,14 @@ describe('sign-intermediate contract table', function () {
     await rejected(() => sign('{"csr": ', { headers: { 'content-type': 'application/json' } }), 400, 'BadRequest',
       'Body is not valid JSON');
     await rejected(() => sign(JSON.stringify(valid()), { headers: { 'content-type': 'text/plain' } }), 400, 'BadRequest',
-      /Content-Type/);
+      'Content-Type must be application/json');
   });
 
   it('row 4: schema failures → 422 ValidationFailure with an array of issues', async () => {
     let res = await rejected(() => sign({ csr }), 422, 'ValidationFailure');
     assert.deepEqual(res.body.message, [{ code: 'invalid_type', path: ['notAfter'], message: 'Required' }]);
     res = await rejected(() => sign(valid({ extra: 1 })), 422, 'ValidationFailure');
-    assert.deepEqual(res.body.message, [{ code: 'unrecognized_keys', path: [], message: "Unrecognized key(s) in object: 'extra'" }]);
+    assert.deepEqual(res.body.message, [{ code: 'unrecognized_keys', path: [], message: 'Unrecognized key(s) in object' }]);
     res = await rejected(() => sign(valid({ maxPathLength: -2 })), 422, 'ValidationFailure');
     assert.deepEqual(res.body.message, [{ code: 'too_small', path: ['maxPathLength'], message: 'Number must be greater than or equal to -1' }]);
     res = await rejected(() => sign({ csr: 5, notAfter: 'tomorrow', maxPathLength: '1' }), 422, 'ValidationFailure');

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import type { Store } from '../../store';
@@ -8,6 +9,17 @@ type Outcome = AuditEventRow['outcome'];
 
 const outcomeOf = (status: number): Outcome =>
   status < 300 ? 'issued' : status === 401 || status === 403 ? 'denied' : status < 500 ? 'rejected' : 'failed';
+
+const CA_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * A caId as the audit trail and the logs keep it: a CA id as it is, anything else a client put
+ * in that place as a fingerprint, so a secret pasted into a URL is never written down.
+ */
+export function safeCaId(raw: string | undefined): string | undefined {
+  if (raw === undefined || CA_ID.test(raw)) return raw;
+  return `sha256:${crypto.createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
+}
 
 /** What a route tells the audit trail about its request, as it learns it. */
 export interface AuditState {
@@ -23,7 +35,7 @@ export interface AuditState {
  */
 export function auditMiddleware(store: Store, action: string, log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const audit: AuditState = { caId: ctx.params?.caId };
+    const audit: AuditState = { caId: safeCaId(ctx.params?.caId) };
     ctx.state.audit = audit;
     let status = 200;
     let failure: unknown;
@@ -40,7 +52,7 @@ export function auditMiddleware(store: Store, action: string, log: Logger) {
         req_id: ctx.state.reqId,
         identity: ctx.state.identity?.name ?? null,
         action,
-        ca_id: audit.caId?.slice(0, 200) ?? null,
+        ca_id: audit.caId ?? null,
         outcome: outcomeOf(status),
         status,
         serial: audit.serial ?? null,
