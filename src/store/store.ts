@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { BatchWriter, type WriteJob } from './batch-writer';
 import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, Database, TokenRow } from './schema';
 
 /** Raised when an issuer already has a certificate with this serial: the caller draws again. */
@@ -11,15 +12,35 @@ export class DuplicateSerialError extends Error {
 
 type NewAuditEvent = Omit<AuditEventRow, 'seq'>;
 
+export interface StoreOptions {
+  /** The durability barrier run after each group commit (SQLite: fdatasync of the WAL). */
+  afterCommit?: () => Promise<void>;
+  /** Releases what the dialect opened beside the connection. */
+  onClose?: () => Promise<void>;
+}
+
 /**
  * The one query layer over SQLite or PostgreSQL. Services call these methods; nothing else
- * writes SQL. Every write that must be durable before a response is sent is awaited here.
+ * writes SQL. Every write goes through `write()`, the group-commit writer: it resolves once the
+ * write is committed and durable, so it can be awaited before a response is sent.
  */
 export class Store {
-  constructor(readonly db: Kysely<Database>) {}
+  readonly writer: BatchWriter<Database>;
+
+  constructor(readonly db: Kysely<Database>, private readonly options: StoreOptions = {}) {
+    this.writer = new BatchWriter(db, { afterCommit: options.afterCommit });
+  }
+
+  /**
+   * Runs `job` in the next group commit (its own savepoint inside a shared transaction) and
+   * resolves once that commit is durable. New durable writes belong here.
+   */
+  write<T>(job: WriteJob<Database, T>): Promise<T> {
+    return this.writer.run(job);
+  }
 
   async insertCa(ca: CaRow, cert?: CaCertificateRow): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write(async (tx) => {
       await tx.insertInto('cas').values(ca).execute();
       if (cert) await tx.insertInto('ca_certificates').values(cert).execute();
     });
@@ -44,7 +65,7 @@ export class Store {
   /** Commits an issued certificate; `DuplicateSerialError` when (issuer, serial) exists. */
   async insertCertificate(row: CertificateRow): Promise<void> {
     try {
-      await this.db.insertInto('certificates').values(row).execute();
+      await this.write((tx) => tx.insertInto('certificates').values(row).execute());
     } catch (e) {
       if (isUniqueViolation(e)) throw new DuplicateSerialError();
       throw e;
@@ -64,7 +85,7 @@ export class Store {
   }
 
   async insertToken(row: TokenRow): Promise<void> {
-    await this.db.insertInto('tokens').values(row).execute();
+    await this.write((tx) => tx.insertInto('tokens').values(row).execute());
   }
 
   findTokenByHash(hash: string): Promise<TokenRow | undefined> {
@@ -72,19 +93,23 @@ export class Store {
   }
 
   async insertAuditEvent(event: NewAuditEvent): Promise<void> {
-    await this.db.insertInto('audit_events').values(event).execute();
+    await this.write((tx) => tx.insertInto('audit_events').values(event).execute());
   }
 
   listAuditEvents(): Promise<Selectable<AuditEventRow>[]> {
     return this.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
   }
 
+  /** Several writes that stand or fall together: the same as `write()`. */
   transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
+    return this.write(fn);
   }
 
+  /** Lets queued writes finish, then closes the connection. */
   async close(): Promise<void> {
+    await this.writer.drain();
     await this.db.destroy();
+    await this.options.onClose?.();
   }
 }
 
