@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import type { AddressInfo } from 'node:net';
 import { loadConfig, ConfigError } from './config/load';
 import { createLogger } from './logger';
 import { openRuntime, type Runtime } from './runtime';
-import { serve } from './serve';
+import { serveCommand } from './cluster';
 import { createRootCa, listCas } from './services/create-root-ca';
 import { createToken } from './auth/tokens';
 import { ACTIONS, type Grant } from './auth/identity';
@@ -51,11 +50,8 @@ function build(): Command {
 
   program.command('serve').description('run the HTTP API').action(async () => {
     const config = loadConfig(program.opts().config);
-    const rt = await openRuntime(config, createLogger(config.logLevel), { hsm: true });
-    const server = await serve(rt);
-    const { address, port } = server.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
-    process.stdout.write(`${JSON.stringify({ listening: `http://${host}:${port}` })}\n`);
+    const url = await serveCommand(config, createLogger(config.logLevel));
+    if (url) process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
   });
 
   const ca = program.command('ca').description('certificate authorities');
