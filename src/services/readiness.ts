@@ -48,10 +48,10 @@ export async function readiness(deps: ServiceDeps): Promise<Readiness> {
   } else {
     try {
       await deps.keyStore.health();
-      problems.push(...(await unusableCas(deps)));
     } catch (e) {
       problems.push(`HSM: ${reasonOf(e)}`);
     }
+    problems.push(...(await unusableCas(deps)));
   }
   return { ready: problems.length === 0, problems };
 }
