@@ -1,10 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig } from './config/load';
 import { createLogger } from './logger';
-import { openRuntime } from './runtime';
-import { serve } from './serve';
+import { serveCommand } from './cluster';
 import { AppError } from './errors';
 import { caCommands } from './commands/ca';
 import { tokenCommands } from './commands/token';
@@ -19,11 +17,8 @@ function build(): Command {
 
   program.command('serve').description('run the HTTP API').action(async () => {
     const config = loadConfig(program.opts().config);
-    const rt = await openRuntime(config, createLogger(config.logLevel), { hsm: true });
-    const server = await serve(rt);
-    const { address, port } = server.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
-    process.stdout.write(`${JSON.stringify({ listening: `http://${host}:${port}` })}\n`);
+    const url = await serveCommand(config, createLogger(config.logLevel));
+    if (url) process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
   });
   caCommands(program);
   tokenCommands(program);

@@ -16,8 +16,12 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** Opens the store, and the key store too when `hsm` is true (commands that sign or generate). */
-export async function openRuntime(config: Config, log: Logger, opts: { hsm: boolean }): Promise<Runtime> {
+/**
+ * Opens the store, and the key store too when `hsm` is true (commands that sign or generate).
+ * With `serving`, a token that cannot be opened does not stop the daemon: it serves 503s, says
+ * why on /readyz and in the log, and keeps trying (except after a refused PIN).
+ */
+export async function openRuntime(config: Config, log: Logger, opts: { hsm: boolean; serving?: boolean }): Promise<Runtime> {
   const store = await openSqliteStore(config.database, (msg) => log.warn(msg));
   let keyStore: KeyStore | undefined;
   try {
@@ -25,6 +29,11 @@ export async function openRuntime(config: Config, log: Logger, opts: { hsm: bool
       const { pin } = loadSecrets(config);
       keyStore = await openPkcs11KeyStore({
         module: config.pkcs11.module, tokenLabel: config.pkcs11.token, pin, sessions: config.pkcs11.sessions,
+        signTimeoutMs: config.pkcs11.signTimeoutMs, lenient: opts.serving,
+        onStatus: (s) => (s.ready
+          ? log.info({ token: config.pkcs11.token }, 'HSM token usable')
+          : log.error({ token: config.pkcs11.token, reason: s.reason, retrying: s.retrying },
+            s.retrying ? 'HSM token unusable; retrying' : 'HSM token unusable; not retrying: fix it and restart')),
       });
     }
   } catch (e) {

@@ -3,12 +3,15 @@ export interface Config {
   readonly listen: string;
   readonly database: string;
   readonly publicBaseUrl?: string;
+  /** API processes (cluster workers); default: the number of CPUs. */
+  readonly workers?: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly pkcs11: {
     readonly module: string;
     readonly token: string;
     readonly pinFile?: string;
     readonly sessions?: number;
+    readonly signTimeoutMs?: number;
   };
   readonly limits: {
     readonly bodyBytes: number;
@@ -55,6 +58,8 @@ export const ENV_OVERRIDES: Readonly<Record<string, string[]>> = {
   HSMCA_PKCS11_TOKEN: ['pkcs11', 'token'],
   HSMCA_PKCS11_PIN_FILE: ['pkcs11', 'pinFile'],
   HSMCA_PKCS11_SESSIONS: ['pkcs11', 'sessions'],
+  HSMCA_PKCS11_SIGN_TIMEOUT_MS: ['pkcs11', 'signTimeoutMs'],
+  HSMCA_WORKERS: ['workers'],
   HSMCA_BODY_LIMIT: ['limits', 'bodyBytes'],
   HSMCA_HEADER_LIMIT: ['limits', 'headerBytes'],
   HSMCA_HEADERS_TIMEOUT_MS: ['limits', 'headersTimeoutMs'],

@@ -22,7 +22,7 @@ export function applyServerLimits(server: http.Server, limits: Limits, log: Logg
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = 5_000;
-  server.maxConnections = limits.maxConnections;
+  capConnections(server, limits.maxConnections);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();
@@ -34,6 +34,22 @@ export function applyServerLimits(server: http.Server, limits: Limits, log: Logg
     const body = JSON.stringify({ reqId, statusCode: status, message, error });
     socket.end(`HTTP/1.1 ${status} ${error}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`
       + `X-Request-Id: ${reqId}\r\nConnection: close\r\n\r\n${body}`);
+  });
+}
+
+/**
+ * Closes connections beyond `max` at once. Counted here rather than with `server.maxConnections`,
+ * which does not hold for cluster workers (their sockets arrive from the primary).
+ */
+function capConnections(server: http.Server, max: number): void {
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    if (open >= max) {
+      socket.destroy();
+      return;
+    }
+    open++;
+    socket.once('close', () => open--);
   });
 }
 

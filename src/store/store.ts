@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { BatchWriter, type WriteJob } from './batch-writer';
 import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, CrlRow, Database, TokenRow } from './schema';
 
 /** Raised when an issuer already has a certificate with this serial: the caller draws again. */
@@ -11,15 +12,35 @@ export class DuplicateSerialError extends Error {
 
 type NewAuditEvent = Omit<AuditEventRow, 'seq'>;
 
+export interface StoreOptions {
+  /** The durability barrier run after each group commit (SQLite: fdatasync of the WAL). */
+  afterCommit?: () => Promise<void>;
+  /** Releases what the dialect opened beside the connection. */
+  onClose?: () => Promise<void>;
+}
+
 /**
  * The one query layer over SQLite or PostgreSQL. Services call these methods; nothing else
- * writes SQL. Every write that must be durable before a response is sent is awaited here.
+ * writes SQL. Every write goes through `write()`, the group-commit writer: it resolves once the
+ * write is committed and durable, so it can be awaited before a response is sent.
  */
 export class Store {
-  constructor(readonly db: Kysely<Database>) {}
+  readonly writer: BatchWriter<Database>;
+
+  constructor(readonly db: Kysely<Database>, private readonly options: StoreOptions = {}) {
+    this.writer = new BatchWriter(db, { afterCommit: options.afterCommit });
+  }
+
+  /**
+   * Runs `job` in the next group commit (its own savepoint inside a shared transaction) and
+   * resolves once that commit is durable. New durable writes belong here.
+   */
+  write<T>(job: WriteJob<Database, T>): Promise<T> {
+    return this.writer.run(job);
+  }
 
   async insertCa(ca: CaRow, cert?: CaCertificateRow): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write(async (tx) => {
       await tx.insertInto('cas').values(ca).execute();
       if (cert) await tx.insertInto('ca_certificates').values(cert).execute();
     });
@@ -39,13 +60,13 @@ export class Store {
 
   /** Updates a CA row; resolves false when no such CA exists. */
   async updateCa(id: string, patch: Partial<Omit<CaRow, 'id'>>): Promise<boolean> {
-    const r = await this.db.updateTable('cas').set(patch).where('id', '=', id).executeTakeFirst();
+    const r = await this.write((tx) => tx.updateTable('cas').set(patch).where('id', '=', id).executeTakeFirst());
     return Number(r.numUpdatedRows) > 0;
   }
 
   /** Removes a CA and its certificate versions. What it issued stays on record. */
   async deleteCa(id: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write(async (tx) => {
       await tx.deleteFrom('ca_certificates').where('ca_id', '=', id).execute();
       await tx.deleteFrom('cas').where('id', '=', id).execute();
     });
@@ -60,7 +81,7 @@ export class Store {
     cert: Omit<CaCertificateRow, 'version' | 'ca_id'>,
     caPatch: Partial<Omit<CaRow, 'id' | 'active_ca_cert_id'>>,
   ): Promise<CaCertificateRow> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.write(async (tx) => {
       const { v } = await tx.selectFrom('ca_certificates').where('ca_id', '=', caId)
         .select((eb) => eb.fn.max('version').as('v')).executeTakeFirstOrThrow();
       const row: CaCertificateRow = { ...cert, ca_id: caId, version: Number(v ?? 0) + 1 };
@@ -81,7 +102,7 @@ export class Store {
   /** Commits an issued certificate; `DuplicateSerialError` when (issuer, serial) exists. */
   async insertCertificate(row: CertificateRow): Promise<void> {
     try {
-      await this.db.insertInto('certificates').values(row).execute();
+      await this.write((tx) => tx.insertInto('certificates').values(row).execute());
     } catch (e) {
       if (isUniqueViolation(e)) throw new DuplicateSerialError();
       throw e;
@@ -106,8 +127,8 @@ export class Store {
 
   /** Marks a certificate revoked unless it already is; resolves false when it was. */
   async revokeCertificate(id: string, at: string, reason: string): Promise<boolean> {
-    const r = await this.db.updateTable('certificates').set({ revoked_at: at, revocation_reason: reason })
-      .where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+    const r = await this.write((tx) => tx.updateTable('certificates').set({ revoked_at: at, revocation_reason: reason })
+      .where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst());
     return Number(r.numUpdatedRows) === 1;
   }
 
@@ -136,7 +157,7 @@ export class Store {
       const number = (latest?.number ?? 0) + 1;
       const row: CrlRow = { ...(await build(number)), ca_id: caId, number };
       try {
-        await this.db.insertInto('crls').values(row).execute();
+        await this.write((tx) => tx.insertInto('crls').values(row).execute());
         return row;
       } catch (e) {
         if (!isUniqueViolation(e) || attempt >= 5) throw e;
@@ -152,7 +173,7 @@ export class Store {
   }
 
   async insertToken(row: TokenRow): Promise<void> {
-    await this.db.insertInto('tokens').values(row).execute();
+    await this.write((tx) => tx.insertInto('tokens').values(row).execute());
   }
 
   findTokenByHash(hash: string): Promise<TokenRow | undefined> {
@@ -160,19 +181,23 @@ export class Store {
   }
 
   async insertAuditEvent(event: NewAuditEvent): Promise<void> {
-    await this.db.insertInto('audit_events').values(event).execute();
+    await this.write((tx) => tx.insertInto('audit_events').values(event).execute());
   }
 
   listAuditEvents(): Promise<Selectable<AuditEventRow>[]> {
     return this.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
   }
 
+  /** Several writes that stand or fall together: the same as `write()`. */
   transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
+    return this.write(fn);
   }
 
+  /** Lets queued writes finish, then closes the connection. */
   async close(): Promise<void> {
+    await this.writer.drain();
     await this.db.destroy();
+    await this.options.onClose?.();
   }
 }
 

@@ -40,6 +40,8 @@ describe('limits and secure defaults (e2e)', function () {
     env = daemonEnv(createSoftHsmToken(), path.join(dir, 'hsmca.db'), {
       HSMCA_HEADERS_TIMEOUT_MS: '1500', HSMCA_REQUEST_TIMEOUT_MS: '3000', HSMCA_MAX_CONNECTIONS: '40',
       HSMCA_RATE_PER_SECOND: '5', HSMCA_RATE_BURST: '10', HSMCA_HEADER_LIMIT: '4096', HSMCA_LOG_LEVEL: 'debug',
+      // One process: the connection cap and the rate are per process (the README says so).
+      HSMCA_WORKERS: '1',
     });
     caId = JSON.parse(runCli(['ca', 'create-root', '--name', 'r', '--key-algorithm', 'EC_prime256v1', '--common-name', 'R',
       '--not-after', '2040-01-01T00:00:00Z'], env).stdout).id;

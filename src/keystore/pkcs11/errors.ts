@@ -6,6 +6,7 @@
 import { AppError, hsmUnavailable } from '../../errors';
 
 export const CKR = {
+  SLOT_ID_INVALID: 0x03,
   GENERAL_ERROR: 0x05,
   DEVICE_ERROR: 0x30,
   DEVICE_MEMORY: 0x31,
@@ -42,6 +43,21 @@ const SESSION_LOST: ReadonlySet<number> = new Set([
   CKR.USER_NOT_LOGGED_IN,
 ]);
 
+/**
+ * Codes after which the module itself may need C_Finalize + C_Initialize before a session can be
+ * opened again: the library lost its state (an HSM client restarted) or the token went away and
+ * came back under a new slot.
+ */
+const MODULE_LOST: ReadonlySet<number> = new Set([
+  CKR.CRYPTOKI_NOT_INITIALIZED,
+  CKR.DEVICE_ERROR,
+  CKR.DEVICE_REMOVED,
+  CKR.GENERAL_ERROR,
+  CKR.SLOT_ID_INVALID,
+  CKR.TOKEN_NOT_PRESENT,
+  CKR.TOKEN_NOT_RECOGNIZED,
+]);
+
 /** PIN failures: reported once and never retried, since a retry loop locks the token. */
 const PIN_REASONS: ReadonlyMap<number, string> = new Map([
   [CKR.PIN_INCORRECT, 'HSM login failed: PIN incorrect'],
@@ -64,13 +80,21 @@ export function ckrCode(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The operation failed because its session (or the whole module) is gone: recover, retry once. */
 export function isSessionLost(err: unknown): boolean {
   const code = ckrCode(err);
-  return code !== undefined && SESSION_LOST.has(code);
+  return code !== undefined && (SESSION_LOST.has(code) || code === CKR.CRYPTOKI_NOT_INITIALIZED);
 }
 
+/** Re-opening a session failed in a way a fresh C_Initialize may cure. */
+export function isModuleLost(err: unknown): boolean {
+  const code = ckrCode(err) ?? ckrCode((err as { cause?: unknown } | undefined)?.cause);
+  return code !== undefined && MODULE_LOST.has(code);
+}
+
+/** Also looks through an `AppError` at its cause: a PIN error must never lead to another login. */
 export function isPinError(err: unknown): boolean {
-  const code = ckrCode(err);
+  const code = ckrCode(err) ?? ckrCode((err as { cause?: unknown } | undefined)?.cause);
   return code !== undefined && PIN_REASONS.has(code);
 }
 

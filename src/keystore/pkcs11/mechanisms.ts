@@ -64,8 +64,14 @@ export function probeMechanisms(slot: graphene.Slot): Set<number> {
   return types;
 }
 
+/** `CKM_ECDSA`, … for messages; the number for mechanisms this file does not name. */
+export function mechanismName(type: number): string {
+  const name = Object.entries(CKM).find(([, value]) => value === type)?.[0];
+  return name ? `CKM_${name}` : `CKM 0x${type.toString(16)}`;
+}
+
 function need(available: ReadonlySet<number>, type: number, what: string): number {
-  if (!available.has(type)) throw badRequest(`the token has no mechanism for ${what} (CKM 0x${type.toString(16)})`);
+  if (!available.has(type)) throw badRequest(`the token has no ${mechanismName(type)} mechanism for ${what}`);
   return type;
 }
 

@@ -13,7 +13,7 @@ import { generateKeyPairInToken } from './keygen';
 import { planSignature } from './mechanisms';
 import { readPublicKey } from './public-key';
 import { Pkcs11Signer } from './signer';
-import { Token } from './token';
+import { Token, type TokenStatus } from './token';
 import { formatPkcs11Uri } from './uri';
 
 export interface Pkcs11KeyStoreOptions {
@@ -23,9 +23,24 @@ export interface Pkcs11KeyStoreOptions {
   tokenLabel: string;
   /** User PIN, read by the caller from a file or the environment. */
   pin: string;
-  /** Operation sessions (default 4, the size of libuv's thread pool C_Sign runs on). */
+  /**
+   * Operation sessions (default 4, the size of libuv's default thread pool C_Sign runs on),
+   * lowered to what the token allows beside the login session.
+   */
   sessions?: number;
+  /** Longest a signature may take, waiting for a session included (default 10 s); then 503. */
+  signTimeoutMs?: number;
+  /**
+   * For the daemon: when the token cannot be opened (absent, PIN refused), return a key store
+   * that is down and says why (`status()`), retrying in the background unless the PIN was refused.
+   */
+  lenient?: boolean;
+  /** Told whenever the token becomes usable or unusable. */
+  onStatus?: (status: TokenStatus) => void;
 }
+
+export const DEFAULT_SESSIONS = 4;
+export const DEFAULT_SIGN_TIMEOUT_MS = 10_000;
 
 class Pkcs11KeyStore implements KeyStore, KeyInspector {
   private readonly keys: KeyCache;
@@ -43,7 +58,7 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector {
       const made = await generateKeyPairInToken(session, algorithm, label);
       // Read while the session is still ours: its objects are read through it.
       return { id: made.id, spki: readPublicKey(made.keys.publicKey).spki };
-    }, false);
+    }, { retry: false });
     return { uri: formatPkcs11Uri({ token: this.token.label, object: label, id }), spki };
   }
 
@@ -74,6 +89,10 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector {
     }
   }
 
+  status(): TokenStatus {
+    return this.token.status();
+  }
+
   inspectKey(uri: string): Promise<KeyAttributes> {
     const ref = keyRefFromUri(uri, this.token.label);
     return this.token.lookup('PKCS#11 key lookup', (session) =>
@@ -91,7 +110,10 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector {
  * when the module, the token or the login fails (PIN errors are never retried).
  */
 export async function openPkcs11KeyStore(opts: Pkcs11KeyStoreOptions): Promise<KeyStore & KeyInspector> {
-  const sessions = opts.sessions ?? 4;
+  const sessions = opts.sessions ?? DEFAULT_SESSIONS;
   if (!Number.isInteger(sessions) || sessions < 1) throw new Error('sessions must be a positive integer');
-  return new Pkcs11KeyStore(await Token.open({ module: opts.module, tokenLabel: opts.tokenLabel, pin: opts.pin, sessions }));
+  return new Pkcs11KeyStore(await Token.open({
+    module: opts.module, tokenLabel: opts.tokenLabel, pin: opts.pin, sessions,
+    opTimeoutMs: opts.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS, lenient: opts.lenient, onStatus: opts.onStatus,
+  }));
 }

@@ -39,7 +39,7 @@ export class Pkcs11Signer implements Signer {
     const data = plan.prehash ? createHash(plan.prehash).update(tbs).digest() : tbs;
     const raw = await this.token.run('PKCS#11 sign', (session) =>
       signOnce(session, plan.mechanism, this.keys.get(ref).privateKey, data),
-    );
+    { timed: true });
     return plan.toX509(raw);
   }
 }
