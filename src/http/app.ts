@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from 'pino';
+import type { AuthDeps } from '../auth/auth-deps';
 import type { ServiceDeps } from '../services/deps';
 import { newRequestId } from './request-id';
 import { errorsMiddleware } from './middleware/errors';
@@ -9,9 +10,12 @@ import { authMiddleware } from './middleware/auth';
 import { AppError } from '../errors';
 import { signIntermediateRoute } from './routes/sign-intermediate';
 import { healthRoutes } from './routes/health';
+import { identityRoutes } from './routes/identities';
 
 export interface AppDeps {
   services: ServiceDeps;
+  /** Token and client-certificate authentication, identity administration. */
+  auth: AuthDeps;
   log: Logger;
   bodyLimit: number;
 }
@@ -33,7 +37,9 @@ export function createApp(deps: AppDeps): Koa {
   const router = new Router();
   const store = deps.services.store;
   healthRoutes(router, deps);
-  signIntermediateRoute(router, deps, [auditMiddleware(store, 'sign-intermediate', deps.log), authMiddleware(store)]);
+  const guard = (action: string) => [auditMiddleware(store, action, deps.log), authMiddleware(deps.auth)];
+  signIntermediateRoute(router, deps, guard('sign-intermediate'));
+  identityRoutes(router, deps, () => guard('manage-identities'));
   app.use(router.routes());
   app.use(router.allowedMethods({
     throw: true,

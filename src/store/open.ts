@@ -25,7 +25,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
     await db.destroy();
     throw e;
   }
-  return new Store(db);
+  return new Store(db, 'sqlite');
 }
 
 async function migrate(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void> {

@@ -1,5 +1,9 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, Database, TokenRow } from './schema';
+import type { Kysely, Transaction } from 'kysely';
+import { AuditRepo } from './audit-repo';
+import { isUniqueViolation } from './unique-violation';
+import type { Dialect } from './dialect';
+import { IdentityRepo } from './identity-repo';
+import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, Database } from './schema';
 
 /** Raised when an issuer already has a certificate with this serial: the caller draws again. */
 export class DuplicateSerialError extends Error {
@@ -9,14 +13,18 @@ export class DuplicateSerialError extends Error {
   }
 }
 
-type NewAuditEvent = Omit<AuditEventRow, 'seq'>;
-
 /**
  * The one query layer over SQLite or PostgreSQL. Services call these methods; nothing else
  * writes SQL. Every write that must be durable before a response is sent is awaited here.
  */
 export class Store {
-  constructor(readonly db: Kysely<Database>) {}
+  readonly identities: IdentityRepo;
+  readonly audit: AuditRepo;
+
+  constructor(readonly db: Kysely<Database>, readonly dialect: Dialect = 'sqlite') {
+    this.identities = new IdentityRepo(db);
+    this.audit = new AuditRepo(db, dialect);
+  }
 
   async insertCa(ca: CaRow, cert?: CaCertificateRow): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
@@ -63,20 +71,9 @@ export class Store {
     return Number(n);
   }
 
-  async insertToken(row: TokenRow): Promise<void> {
-    await this.db.insertInto('tokens').values(row).execute();
-  }
-
-  findTokenByHash(hash: string): Promise<TokenRow | undefined> {
-    return this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
-  }
-
-  async insertAuditEvent(event: NewAuditEvent): Promise<void> {
-    await this.db.insertInto('audit_events').values(event).execute();
-  }
-
-  listAuditEvents(): Promise<Selectable<AuditEventRow>[]> {
-    return this.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+  /** The audit trail in chain order. */
+  listAuditEvents(): Promise<AuditEventRow[]> {
+    return this.audit.events();
   }
 
   transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
@@ -86,10 +83,4 @@ export class Store {
   async close(): Promise<void> {
     await this.db.destroy();
   }
-}
-
-/** SQLite says SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY; PostgreSQL says SQLSTATE 23505. */
-function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown }).code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
