@@ -43,3 +43,10 @@ export function assertMatchesSeed(status: number, body: unknown, operationId = '
     assert.deepEqual(Object.keys(body as object), ['certificate', 'certificateChain', 'issuingCaCertificate', 'serialNumber']);
   }
 }
+
+/** A 2xx of a feature-document operation (src/api/<feature>.openapi.yaml), by that document's schema. */
+export function assertMatchesOperation(operationId: string, status: number, body: unknown): void {
+  const v = compileResponse(operationId, status);
+  assert.ok(v, `${operationId} declares no ${status} response`);
+  assert.ok(v(body), `${operationId} ${status} does not match its schema: ${JSON.stringify(v.errors)} body=${JSON.stringify(body)}`);
+}
