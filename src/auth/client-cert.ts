@@ -11,7 +11,7 @@ import { AppError } from '../errors';
 import type { IdentityClientCertRow } from '../store';
 import type { AuthDeps } from './auth-deps';
 import { normalizeSubject } from './distinguished-name';
-import type { Identity } from './identity';
+import type { Claimed, Identity } from './identity';
 import { liveIdentity } from './tokens';
 
 export type ClientCertKey = Omit<IdentityClientCertRow, 'identity_id'>;
@@ -51,7 +51,9 @@ export function clientCertKeys(der: Buffer): ClientCertKey[] {
  * The identity a verified client certificate maps to. No mapping, or mappings to two
  * identities, is a 401: the certificate is trusted, but not as anyone in particular.
  */
-export async function authenticateClientCert(deps: AuthDeps, der: Buffer): Promise<Identity> {
+export async function authenticateClientCert(deps: AuthDeps, der: Buffer, claimed: Claimed = {}): Promise<Identity> {
+  const credential = `cert:${crypto.createHash('sha256').update(der).digest('hex')}`;
+  claimed.credential = credential;
   let keys: ClientCertKey[];
   try {
     keys = clientCertKeys(der);
@@ -64,6 +66,5 @@ export async function authenticateClientCert(deps: AuthDeps, der: Buffer): Promi
   }
   const identity = await deps.store.identities.getIdentity(ids[0]);
   if (!identity) throw new AppError('Unauthorized', 'Client certificate is not mapped to an identity');
-  const fingerprint = crypto.createHash('sha256').update(der).digest('hex');
-  return liveIdentity(identity, `cert:${fingerprint}`, deps.now());
+  return liveIdentity(identity, credential, deps.now(), claimed);
 }

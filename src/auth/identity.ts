@@ -22,6 +22,15 @@ export interface Identity {
   tokenId?: string;
 }
 
+/**
+ * Who a request claimed to be, filled in as authentication learns it, so that the audit event
+ * of a refused request (revoked, expired, unmapped) still names the identity and credential.
+ */
+export interface Claimed {
+  name?: string;
+  credential?: string;
+}
+
 /** `action:ca` (ca defaults to `*`), as the CLI takes grants. Throws on an unknown action. */
 export function parseGrant(text: string): Grant {
   const i = text.indexOf(':');

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { AppError } from '../errors';
 import type { IdentityRow, TokenRow } from '../store';
 import type { AuthDeps } from './auth-deps';
-import type { Grant, Identity } from './identity';
+import type { Claimed, Grant, Identity } from './identity';
 import { newTokenSecret, SecretHasher, sameDigest, TOKEN_PREFIX } from './secret';
 
 /** A token as the CLI and the admin API show it; `token` (the secret) only once, at creation. */
@@ -57,7 +57,10 @@ async function findToken(deps: AuthDeps, secret: string): Promise<TokenRow | und
 const expired = (at: string | null, now: Date): boolean => at !== null && Date.parse(at) <= now.getTime();
 
 /** The identity behind a live credential: 401 if revoked, 403 TokenError once expired. */
-export function liveIdentity(identity: IdentityRow, credential: string, now: Date, tokenExpiresAt: string | null = null): Identity {
+export function liveIdentity(
+  identity: IdentityRow, credential: string, now: Date, claimed: Claimed, tokenExpiresAt: string | null = null,
+): Identity {
+  Object.assign(claimed, { name: identity.name, credential });
   if (identity.revoked_at) throw new AppError('Unauthorized', 'Identity revoked');
   if (expired(tokenExpiresAt, now) || expired(identity.expires_at, now)) {
     throw new AppError('TokenExpired', 'Your token has expired. Please re-authenticate.');
@@ -69,7 +72,7 @@ export function liveIdentity(identity: IdentityRow, credential: string, now: Dat
  * Contract rows 1–2: no header, not `Bearer`, unknown or revoked token (or identity) → 401;
  * the token or its identity expired → 403 TokenError.
  */
-export async function authenticateBearer(deps: AuthDeps, header: string | undefined): Promise<Identity> {
+export async function authenticateBearer(deps: AuthDeps, header: string | undefined, claimed: Claimed = {}): Promise<Identity> {
   if (!header) throw new AppError('Unauthorized', 'Token missing');
   const m = /^Bearer[ ]+(\S+)$/i.exec(header);
   if (!m) throw new AppError('Unauthorized', 'Authorization header must be Bearer <token>');
@@ -77,8 +80,9 @@ export async function authenticateBearer(deps: AuthDeps, header: string | undefi
   if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) throw new AppError('Unauthorized', 'Invalid token');
   const row = await findToken(deps, secret);
   if (!row) throw new AppError('Unauthorized', 'Invalid token');
+  claimed.credential = `token:${row.id}`;
   if (row.revoked_at) throw new AppError('Unauthorized', 'Token revoked');
   const identity = await deps.store.identities.getIdentity(row.identity_id);
   if (!identity) throw new AppError('Unauthorized', 'Invalid token');
-  return { ...liveIdentity(identity, `token:${row.id}`, deps.now(), row.expires_at), tokenId: row.id };
+  return { ...liveIdentity(identity, `token:${row.id}`, deps.now(), claimed, row.expires_at), tokenId: row.id };
 }

@@ -72,6 +72,18 @@ describe('identities, grants and the 401/403 rules', function () {
     expectBody(await sign(caA.id, id), 403, 'TokenError', 'Your token has expired. Please re-authenticate.');
   });
 
+  it('the audit event of a refused credential still names its identity and token', async () => {
+    const expired = await h.token(undefined, new Date(Date.now() - 1000));
+    const res = await sign(caA.id, expired);
+    const event = (await h.store.audit.events()).at(-1)!;
+    const name = (await h.store.identities.listIdentities()).at(-1)!.name;
+    assert.deepEqual([event.req_id, event.identity, event.outcome, event.status], [res.body.reqId, name, 'denied', 403]);
+    assert.match(event.credential!, /^token:[0-9a-f-]{36}$/);
+    await sign(caA.id, 'hsmca_unknown');
+    const unknown = (await h.store.audit.events()).at(-1)!;
+    assert.deepEqual([unknown.identity, unknown.credential], [null, null]);
+  });
+
   it('403 PermissionDenied: a token granted on CA A is refused on CA B, with the grants in details', async () => {
     const grants: Grant[] = [{ action: 'sign-intermediate', ca: caA.id }, { action: 'read', ca: caB.name }];
     const token = await h.token(grants);

@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { outcomeOf, recordAuditEvent } from '../../audit/trail';
-import type { Identity } from '../../auth/identity';
+import type { Claimed } from '../../auth/identity';
 import type { Store } from '../../store';
 import { asAppError } from './errors';
 
@@ -33,7 +33,8 @@ export function auditMiddleware(store: Store, action: string, log: Logger) {
       failure = e;
       status = asAppError(e).status;
     }
-    const identity: Identity | undefined = ctx.state.identity;
+    // A refused credential still names who it belonged to (see auth's `Claimed`).
+    const identity: Claimed | undefined = ctx.state.identity ?? ctx.state.claimed;
     try {
       await recordAuditEvent(store, {
         time: new Date(), reqId: ctx.state.reqId, identity: identity?.name ?? null, credential: identity?.credential ?? null,
