@@ -15,7 +15,7 @@ import { createToken } from '../../src/auth/tokens';
 import { createAuthDeps, type AuthDeps } from '../../src/auth/auth-deps';
 import type { Grant } from '../../src/auth/identity';
 import { createIdentity, findIdentity } from '../../src/services/identities';
-import { openAuditSigner } from '../../src/audit/audit-key';
+import { DEFAULT_AUDIT_KEY_LABEL, openAuditSigner } from '../../src/audit/audit-key';
 import { signCheckpoint, type Checkpoint } from '../../src/audit/checkpoint';
 import { createSoftHsmToken, type SoftHsmToken } from './softhsm';
 
@@ -65,7 +65,7 @@ export async function startHarness(opts: { publicBaseUrl?: string; bodyLimit?: n
       return (await createToken(auth, await findIdentity(auth, name), { expiresAt })).token;
     },
     async checkpoint() {
-      return signCheckpoint(store, await openAuditSigner(keyStore, 'hsmca-audit'));
+      return signCheckpoint(store, await openAuditSigner(keyStore, DEFAULT_AUDIT_KEY_LABEL));
     },
     async createRoot(input = {}) {
       const ca = await createRootCa(services, {

@@ -72,6 +72,7 @@ describe('secrets stay out of the database, the logs and the audit trail (built 
 
     const logs = stderr.join('\n');
     assert.match(logs, /"msg":"request"/, 'trace logging was on');
+    assert.match(logs, /"msg":"audit checkpoint signed"/, 'the shutdown checkpoint is logged too');
     const dbFiles = fs.readdirSync(path.join(dir, 'db')).map((f) => path.join(dir, 'db', f));
     const places: [string, string][] = [
       ['logs', logs], ['audit export', exported],
