@@ -79,7 +79,7 @@ async function runCase(c: Case): Promise<Row> {
   const ca = cli(t.env, ['ca', 'create-root', '--name', `bench-${c.name}`, '--key-algorithm', c.algorithm,
     '--common-name', `Bench ${c.name} Root`, '--not-after', '2046-01-01T00:00:00Z']);
   const keyLabel = decodeURIComponent(/object=([^;]*)/.exec(ca.keyRef)![1]);
-  const token = cli(t.env, ['token', 'create', '--name', 'bench']).token;
+  const token = cli(t.env, ['token', 'create', '--name', 'bench', '--grant', '*:*']).token;
   const csr = opensslCsr(t.dir);
 
   const raw = await rawSignRate(t.env, t.pin, keyLabel, c.kind, 5);

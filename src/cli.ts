@@ -5,7 +5,8 @@ import { createLogger } from './logger';
 import { serveCommand } from './cluster';
 import { AppError } from './errors';
 import { caCommands } from './commands/ca';
-import { tokenCommands } from './commands/token';
+import { identityCommands } from './commands/identity';
+import { auditCommands } from './commands/audit';
 import { certCommands } from './commands/cert';
 import { UsageError } from './commands/common';
 
@@ -15,13 +16,14 @@ function build(): Command {
     .option('-c, --config <file>', 'config file (YAML or JSON); default $HSMCA_CONFIG')
     .showHelpAfterError();
 
-  program.command('serve').description('run the HTTP API').action(async () => {
+  program.command('serve').description('run the HTTP(S) API').action(async () => {
     const config = loadConfig(program.opts().config);
     const url = await serveCommand(config, createLogger(config.logLevel));
     if (url) process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
   });
   caCommands(program);
-  tokenCommands(program);
+  identityCommands(program);
+  auditCommands(program);
   certCommands(program);
   return program;
 }

@@ -11,7 +11,6 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from './config/config';
 import { DEFAULT_SESSIONS } from './keystore';
@@ -39,16 +38,15 @@ export async function serveCommand(config: Config, log: Logger): Promise<string 
 }
 
 async function runWorker(config: Config, log: Logger): Promise<void> {
-  const rt = await openRuntime(config, log, { hsm: true, serving: true });
-  const server = await serve(rt);
-  const { address, port } = server.address() as AddressInfo;
+  const rt = await openRuntime(config, log, { hsm: true, auth: true, serving: true });
+  const { url } = await serve(rt);
   const status = rt.keyStore!.status();
   if (status.ready) {
     for (const problem of await unusableCas(rt.services!)) log.error({ problem }, 'CA cannot sign');
   }
   const message: ListeningMessage = {
     type: 'listening',
-    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    url,
     loginAllowed: status.ready || status.retrying === true,
   };
   process.send!(message);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/config';
-import { loadSecrets } from './config/load';
+import { loadPepper, loadSecrets } from './config/load';
+import { createAuthDeps, type AuthDeps } from './auth/auth-deps';
 import { openPkcs11KeyStore } from './keystore';
 import type { KeyStore } from './keystore/keystore';
 import { openSqliteStore, type Store } from './store';
@@ -13,15 +14,22 @@ export interface Runtime {
   store: Store;
   keyStore?: KeyStore;
   services?: ServiceDeps;
+  /** Present when opened with `auth`: tokens and identities (needs the pepper, not the HSM). */
+  auth?: AuthDeps;
   close(): Promise<void>;
 }
 
 /**
- * Opens the store, and the key store too when `hsm` is true (commands that sign or generate).
- * With `serving`, a token that cannot be opened does not stop the daemon: it serves 503s, says
- * why on /readyz and in the log, and keeps trying (except after a refused PIN).
+ * Opens the store, the key store too when `hsm` is true (commands that sign or generate), and
+ * token authentication when `auth` is true (reads the pepper). Secrets are checked before
+ * anything is opened, so a missing one costs no HSM login. With `serving`, a token that cannot
+ * be opened does not stop the daemon: it serves 503s, says why on /readyz and in the log, and
+ * keeps trying (except after a refused PIN).
  */
-export async function openRuntime(config: Config, log: Logger, opts: { hsm: boolean; serving?: boolean }): Promise<Runtime> {
+export async function openRuntime(
+  config: Config, log: Logger, opts: { hsm: boolean; auth?: boolean; serving?: boolean },
+): Promise<Runtime> {
+  const pepper = opts.auth ? loadPepper(config).pepper : undefined;
   const store = await openSqliteStore(config.database, (msg) => log.warn(msg));
   let keyStore: KeyStore | undefined;
   try {
@@ -43,8 +51,9 @@ export async function openRuntime(config: Config, log: Logger, opts: { hsm: bool
   const services = keyStore
     ? createServiceDeps({ store, keyStore, publicBaseUrl: config.publicBaseUrl, crlLifetimeMs: config.crl.validityHours * 3600_000 })
     : undefined;
+  const auth = pepper === undefined ? undefined : createAuthDeps(store, pepper);
   return {
-    config, log, store, keyStore, services,
+    config, log, store, keyStore, services, auth,
     async close() {
       await keyStore?.close();
       await store.close();

@@ -25,7 +25,8 @@ export interface OpenApiDocument {
   components?: Record<string, Record<string, unknown>>;
 }
 
-const readDoc = (file: string): OpenApiDocument => YAML.parse(fs.readFileSync(file, 'utf8')) as OpenApiDocument;
+/** YAML merge keys (`<<: *errors`) let a feature document share parts without `$ref`s. */
+const readDoc = (file: string): OpenApiDocument => YAML.parse(fs.readFileSync(file, 'utf8'), { merge: true }) as OpenApiDocument;
 
 /**
  * The served document: the seed, verbatim, plus the paths of every feature document. A feature
@@ -108,7 +109,11 @@ export interface RequestValidators {
   query: ValidateFunction;
 }
 
-/** Compiles an operation's request schemas, straight from the document (never retyped). */
+/**
+ * Compiles an operation's request schemas, straight from the document (never retyped). An
+ * operation without a request body (GET, DELETE) gets a body validator that accepts anything:
+ * its route never reads one.
+ */
 export function compileRequest(operationId: string): RequestValidators {
   const { op } = findOperation(operationId);
   const body = inline(op.requestBody)?.content['application/json']?.schema;

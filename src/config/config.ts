@@ -24,11 +24,34 @@ export interface Config {
     readonly rateBurst: number;
   };
   readonly crl: { readonly validityHours: number };
+  readonly auth: {
+    /** File whose first line is the token pepper (or HSMCA_TOKEN_PEPPER). */
+    readonly pepperFile?: string;
+  };
+  readonly audit: {
+    /** Seconds between signed checkpoints; 0 signs only at shutdown (and on `hsmca audit checkpoint`). */
+    readonly checkpointIntervalSeconds: number;
+    /** CKA_LABEL of the checkpoint key in the token (made on first use). */
+    readonly keyLabel: string;
+  };
+  /** When present the daemon serves HTTPS only. */
+  readonly tls?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly clientCaFile?: string;
+    /** Client certificates: `require` (default with clientCaFile), `optional`, or `none`. */
+    readonly clientAuth?: 'none' | 'optional' | 'require';
+  };
 }
 
 /** Secrets are kept apart from Config so that printing the config can never leak them. */
 export interface Secrets {
   readonly pin: string;
+}
+
+/** The token pepper: the key of the HMAC that token secrets are stored under. */
+export interface Pepper {
+  readonly pepper: string;
 }
 
 export const DEFAULTS = {
@@ -46,6 +69,8 @@ export const DEFAULTS = {
     rateBurst: 0,
   },
   crl: { validityHours: 24 },
+  auth: {},
+  audit: { checkpointIntervalSeconds: 300, keyLabel: 'hsmca-audit' },
 } as const;
 
 /** Environment variables that override a config path. */
@@ -68,4 +93,14 @@ export const ENV_OVERRIDES: Readonly<Record<string, string[]>> = {
   HSMCA_RATE_PER_SECOND: ['limits', 'ratePerSecond'],
   HSMCA_RATE_BURST: ['limits', 'rateBurst'],
   HSMCA_CRL_VALIDITY_HOURS: ['crl', 'validityHours'],
+  HSMCA_TOKEN_PEPPER_FILE: ['auth', 'pepperFile'],
+  HSMCA_AUDIT_CHECKPOINT_INTERVAL: ['audit', 'checkpointIntervalSeconds'],
+  HSMCA_AUDIT_KEY_LABEL: ['audit', 'keyLabel'],
+  HSMCA_TLS_CERT_FILE: ['tls', 'certFile'],
+  HSMCA_TLS_KEY_FILE: ['tls', 'keyFile'],
+  HSMCA_TLS_CLIENT_CA_FILE: ['tls', 'clientCaFile'],
+  HSMCA_TLS_CLIENT_AUTH: ['tls', 'clientAuth'],
 };
+
+/** Settings that are strings even when they look like numbers (a token or key label of digits). */
+export const STRING_SETTINGS: ReadonlySet<string> = new Set(['pkcs11.token', 'audit.keyLabel']);

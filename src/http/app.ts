@@ -1,18 +1,24 @@
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from 'pino';
+import type { AuthDeps } from '../auth/auth-deps';
 import type { ServiceDeps } from '../services/deps';
 import { newRequestId } from './request-id';
 import { errorsMiddleware } from './middleware/errors';
+import { auditMiddleware } from './middleware/audit';
+import { authMiddleware } from './middleware/auth';
 import { AppError } from '../errors';
 import { signIntermediateRoute } from './routes/sign-intermediate';
 import { healthRoutes } from './routes/health';
 import { caRoutes } from './routes/cas';
 import { docsRoute } from './routes/docs';
 import { certificateRoutes } from './routes/certificates';
+import { identityRoutes } from './routes/identities';
 
 export interface AppDeps {
   services: ServiceDeps;
+  /** Token and client-certificate authentication, identity administration. */
+  auth: AuthDeps;
   log: Logger;
   bodyLimit: number;
   /** Per-identity request rate; absent or 0 per second: no limit. */
@@ -28,6 +34,8 @@ export function buildRouter(deps: AppDeps): Router {
   signIntermediateRoute(router, deps);
   caRoutes(router, deps);
   certificateRoutes(router, deps);
+  const store = deps.services.store;
+  identityRoutes(router, deps, () => [auditMiddleware(store, 'manage-identities', deps.log), authMiddleware(deps.auth)]);
   return router;
 }
 

@@ -55,7 +55,7 @@ export function operation<B>(router: Router, deps: AppDeps, spec: OperationSpec<
   };
   const register = router[method as 'get' | 'post' | 'patch' | 'delete'].bind(router) as (
     p: string, ...m: RouterMiddleware[]) => Router;
-  const guards = [auditMiddleware(store, spec.action, deps.log), authMiddleware(store)];
+  const guards = [auditMiddleware(store, spec.action, deps.log), authMiddleware(deps.auth)];
   const limiter = limiterFor(deps);
   if (limiter) guards.push(rateLimitMiddleware(limiter));
   register(routerPath(path), ...guards, handler);

@@ -69,6 +69,12 @@ export interface KeyStore {
    * mechanism the algorithm needs.
    */
   openSigner(uri: string, signatureAlgorithm?: SignatureAlgorithm): Promise<Signer>;
+  /**
+   * Every key pair in the token whose private key has this label, ordered by URI. Keys the
+   * daemon keeps for itself (health check, audit checkpoints) are found this way and made with
+   * `generateKeyPair` when missing.
+   */
+  findKeys(label: string): Promise<GeneratedKey[]>;
   /** A real test signature on the token; throws `HsmUnavailable` when the token is unusable. */
   health(): Promise<void>;
   /** Whether the token is usable now and, when it is not, why (no token operation is made). */

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { authorize } from '../auth/permissions';
 import type { Action, Identity } from '../auth/identity';
 import { notFound } from '../errors';
@@ -9,9 +10,10 @@ import type { ServiceDeps } from './deps';
  * acts as this identity, with every grant, and is recorded under it.
  */
 export const LOCAL_OPERATOR: Identity = {
-  tokenId: 'local',
-  name: `cli:${process.env.USER ?? process.env.LOGNAME ?? 'operator'}`,
+  identityId: 'local',
+  name: `local:${os.userInfo().username}`,
   grants: [{ action: '*', ca: '*' }],
+  credential: 'cli',
 };
 
 /** 404 for an unknown CA, then 403 unless `identity` may `action` on it. */

@@ -9,15 +9,22 @@
  * touch the database through the transaction it is given: it is the unit other features
  * (e.g. an audit hash-chain append, which reads the previous link in the same transaction) join.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
-export type WriteJob<DB, T> = (tx: Transaction<DB>) => Promise<T>;
+/** A job gets the connection its batch's transaction runs on. */
+export type WriteJob<DB, T> = (tx: Kysely<DB>) => Promise<T>;
 
 export interface BatchWriterOptions {
   /** Most jobs in one transaction (default 256). */
   maxBatch?: number;
   /** Runs after each COMMIT; jobs resolve only once it has (the durability barrier). */
   afterCommit?: () => Promise<void>;
+  /**
+   * How a batch's transaction starts. SQLite wants `BEGIN IMMEDIATE`: the write lock is taken
+   * (waiting out other processes) before any job reads, so a job that reads then writes (the
+   * audit chain's head) can never fail on a snapshot another process moved.
+   */
+  begin?: string;
 }
 
 interface Queued<DB> {
@@ -76,8 +83,15 @@ export class BatchWriter<DB> {
     const outcomes: Outcome[] = [];
     let failure: { error: unknown } | undefined;
     try {
-      await this.db.transaction().execute(async (tx) => {
-        for (const { job } of batch) outcomes.push(await this.isolated(tx, job));
+      await this.db.connection().execute(async (conn) => {
+        await sql.raw(this.options.begin ?? 'BEGIN').execute(conn);
+        try {
+          for (const { job } of batch) outcomes.push(await this.isolated(conn, job));
+          await sql`COMMIT`.execute(conn);
+        } catch (e) {
+          await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+          throw e;
+        }
       });
       this.stats.batches++;
       this.stats.jobs += batch.length;
@@ -102,7 +116,7 @@ export class BatchWriter<DB> {
     });
   }
 
-  private async isolated(tx: Transaction<DB>, job: WriteJob<DB, unknown>): Promise<Outcome> {
+  private async isolated(tx: Kysely<DB>, job: WriteJob<DB, unknown>): Promise<Outcome> {
     await sql`SAVEPOINT job`.execute(tx);
     try {
       const value = await job(tx);

@@ -42,7 +42,7 @@ export async function openSqliteStore(file: string, warn: (msg: string) => void 
     await db.destroy();
     throw e;
   }
-  return new Store(db, {
+  return new Store(db, 'sqlite', {
     afterCommit: () => wal.sync(),
     async onClose() {
       await checkpointer?.close();

@@ -1,6 +1,10 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
+import { AuditRepo } from './audit-repo';
 import { BatchWriter, type WriteJob } from './batch-writer';
-import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, CrlRow, Database, TokenRow } from './schema';
+import type { Dialect } from './dialect';
+import { IdentityRepo } from './identity-repo';
+import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, CrlRow, Database } from './schema';
+import { isUniqueViolation } from './unique-violation';
 
 /** Raised when an issuer already has a certificate with this serial: the caller draws again. */
 export class DuplicateSerialError extends Error {
@@ -9,8 +13,6 @@ export class DuplicateSerialError extends Error {
     this.name = 'DuplicateSerialError';
   }
 }
-
-type NewAuditEvent = Omit<AuditEventRow, 'seq'>;
 
 export interface StoreOptions {
   /** The durability barrier run after each group commit (SQLite: fdatasync of the WAL). */
@@ -26,9 +28,15 @@ export interface StoreOptions {
  */
 export class Store {
   readonly writer: BatchWriter<Database>;
+  readonly identities: IdentityRepo;
+  readonly audit: AuditRepo;
 
-  constructor(readonly db: Kysely<Database>, private readonly options: StoreOptions = {}) {
-    this.writer = new BatchWriter(db, { afterCommit: options.afterCommit });
+  constructor(readonly db: Kysely<Database>, readonly dialect: Dialect = 'sqlite', private readonly options: StoreOptions = {}) {
+    this.writer = new BatchWriter(db, {
+      afterCommit: options.afterCommit, begin: dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN',
+    });
+    this.identities = new IdentityRepo(db, (job) => this.write(job));
+    this.audit = new AuditRepo(db, dialect, (job) => this.write(job));
   }
 
   /**
@@ -172,24 +180,13 @@ export class Store {
     return Number(n);
   }
 
-  async insertToken(row: TokenRow): Promise<void> {
-    await this.write((tx) => tx.insertInto('tokens').values(row).execute());
-  }
-
-  findTokenByHash(hash: string): Promise<TokenRow | undefined> {
-    return this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
-  }
-
-  async insertAuditEvent(event: NewAuditEvent): Promise<void> {
-    await this.write((tx) => tx.insertInto('audit_events').values(event).execute());
-  }
-
-  listAuditEvents(): Promise<Selectable<AuditEventRow>[]> {
-    return this.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
+  /** The audit trail in chain order. */
+  listAuditEvents(): Promise<AuditEventRow[]> {
+    return this.audit.events();
   }
 
   /** Several writes that stand or fall together: the same as `write()`. */
-  transaction<T>(fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.write(fn);
   }
 
@@ -199,10 +196,4 @@ export class Store {
     await this.db.destroy();
     await this.options.onClose?.();
   }
-}
-
-/** SQLite says SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY; PostgreSQL says SQLSTATE 23505. */
-function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown }).code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }

@@ -76,7 +76,7 @@ describe('fault injection through a PKCS#11 shim (built daemon)', function () {
     const cliEnv = { ...env, HSMCA_PKCS11_PIN: hsm.pin };
     const ca = JSON.parse(runCli(['ca', 'create-root', '--name', name, '--key-algorithm', 'EC_prime256v1',
       '--common-name', `${name} root`, '--not-after', '2046-01-01T00:00:00Z'], cliEnv).stdout);
-    const token = JSON.parse(runCli(['token', 'create', '--name', name], cliEnv).stdout).token;
+    const token = JSON.parse(runCli(['token', 'create', '--name', name, '--grant', '*:*'], cliEnv).stdout).token;
     const { csr } = opensslCsr('P-256', { subject: `/CN=${name} intermediate` });
     shim.set(...rules);
     shim.forgetLogins(); // the CLI's own logins above

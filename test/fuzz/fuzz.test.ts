@@ -29,8 +29,9 @@ describe('hostile input (fast seed)', function () {
   before(async () => {
     h = await startHarness();
     const ca = await h.createRoot({ maxPathLength: 2 });
-    ctx = await fuzzContext(h.store, ca.id, async (token, csr) => (await call(h.base,
-      `/api/v1/cert-manager/ca/internal/${ca.id}/sign-intermediate`, { token, body: { csr, notAfter: '2030-01-01T00:00:00Z' } })).body.serialNumber);
+    const token = await h.token([{ action: 'sign-intermediate', ca: ca.id }, { action: 'read', ca: ca.id }]);
+    ctx = await fuzzContext(ca.id, token, async (t, csr) => (await call(h.base,
+      `/api/v1/cert-manager/ca/internal/${ca.id}/sign-intermediate`, { token: t, body: { csr, notAfter: '2030-01-01T00:00:00Z' } })).body.serialNumber);
     base = new URL(h.base);
   });
   after(async () => {

@@ -11,8 +11,13 @@ import { openSqliteStore, type Store } from '../../src/store';
 import { createServiceDeps, type ServiceDeps } from '../../src/services/deps';
 import { createCa, type CreateCaInput } from '../../src/services/create-ca';
 import { LOCAL_OPERATOR } from '../../src/services/ca-access';
+import crypto from 'node:crypto';
 import { createToken } from '../../src/auth/tokens';
+import { createAuthDeps, type AuthDeps } from '../../src/auth/auth-deps';
 import type { Grant } from '../../src/auth/identity';
+import { createIdentity, findIdentity } from '../../src/services/identities';
+import { DEFAULT_AUDIT_KEY_LABEL, openAuditSigner } from '../../src/audit/audit-key';
+import { signCheckpoint, type Checkpoint } from '../../src/audit/checkpoint';
 import { createSoftHsmToken, type SoftHsmToken } from './softhsm';
 
 /** The daemon's whole stack in this process, on a fresh SoftHSM token and SQLite file. */
@@ -22,8 +27,16 @@ export interface Harness {
   store: Store;
   keyStore: KeyStore & KeyInspector;
   services: ServiceDeps;
+  auth: AuthDeps;
+  /** The token pepper this harness runs with (tests check it never reaches the database or logs). */
+  pepper: string;
+  /** Every log line the app wrote (level trace and up). */
+  logs: string[];
   dbFile: string;
+  /** A new identity `t<n>` with `grants` (default `*:*`) and one token, expiring at `expiresAt` (past is fine). */
   token(grants?: Grant[], expiresAt?: Date): Promise<string>;
+  /** Signs an audit checkpoint with the audit key in this harness's token. */
+  checkpoint(): Promise<Checkpoint | undefined>;
   createRoot(input?: Partial<CreateCaInput>): Promise<{ id: string; name: string; keyRef: string }>;
   close(): Promise<void>;
 }
@@ -38,17 +51,25 @@ export async function startHarness(opts: { publicBaseUrl?: string | true; bodyLi
   const dbFile = path.join(dir, 'hsmca.db');
   const store = await openSqliteStore(dbFile);
   const keyStore = await openPkcs11KeyStore({ module: hsm.module, tokenLabel: hsm.label, pin: hsm.pin, sessions: 4 });
+  const pepper = crypto.randomBytes(32).toString('hex');
+  const auth = createAuthDeps(store, pepper);
+  const logs: string[] = [];
+  const log = pino({ level: 'trace' }, { write: (line: string) => void logs.push(line) });
   const server = http.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const publicBaseUrl = opts.publicBaseUrl === true ? base : opts.publicBaseUrl;
   const services = createServiceDeps({ store, keyStore, publicBaseUrl });
-  const app = createApp({ services, log: pino({ level: 'silent' }), bodyLimit: opts.bodyLimit ?? 64 * 1024 });
+  const app = createApp({ services, auth, log, bodyLimit: opts.bodyLimit ?? 64 * 1024 });
   server.on('request', app.callback());
   return {
-    base, hsm, store, keyStore, services, dbFile,
+    base, hsm, store, keyStore, services, auth, pepper, logs, dbFile,
     async token(grants = [{ action: '*', ca: '*' }], expiresAt) {
-      return (await createToken(store, { name: `t${++counter}`, grants, expiresAt })).token;
+      const { name } = await createIdentity(auth, { name: `t${++counter}`, grants });
+      return (await createToken(auth, await findIdentity(auth, name), { expiresAt })).token;
+    },
+    async checkpoint() {
+      return signCheckpoint(store, await openAuditSigner(keyStore, DEFAULT_AUDIT_KEY_LABEL));
     },
     async createRoot(input = {}) {
       const ca = await createCa(services, {

@@ -10,7 +10,7 @@ import { call, type HttpResult } from '../helpers/http';
 import crypto from 'node:crypto';
 import { corruptSignature, craftCsr, nameDer, opensslCsr } from '../helpers/csr-factory';
 import { encodeOid, encodeSequence } from '../../src/ca/der';
-import { authenticate } from '../../src/auth/tokens';
+import { authenticateBearer } from '../../src/auth/tokens';
 
 const DAY = 24 * 3600 * 1000;
 const path = (caId: string): string => `/api/v1/cert-manager/ca/internal/${encodeURIComponent(caId)}/sign-intermediate`;
@@ -60,8 +60,8 @@ describe('sign-intermediate contract table', function () {
     await rejected(() => sign(valid(), { headers: { authorization: 'Basic Zm9vOmJhcg==' }, token: '' }), 401, 'UnauthorizedError');
     await rejected(() => sign(valid(), { token: 'hsmca_not-a-real-token' }), 401, 'UnauthorizedError');
     const revoked = await h.token();
-    const { tokenId } = await authenticate(h.store, `Bearer ${revoked}`);
-    await h.store.db.updateTable('tokens').set({ revoked_at: new Date().toISOString() }).where('id', '=', tokenId).execute();
+    const { tokenId } = await authenticateBearer(h.auth, `Bearer ${revoked}`);
+    await h.store.db.updateTable('tokens').set({ revoked_at: new Date().toISOString() }).where('id', '=', tokenId!).execute();
     await rejected(() => sign(valid(), { token: revoked }), 401, 'UnauthorizedError', 'Token revoked');
   });
 

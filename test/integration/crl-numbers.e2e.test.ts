@@ -37,7 +37,7 @@ describe('CRL numbers across processes and restarts (e2e)', function () {
   it('two daemons revoking concurrently never share or reuse a number; a restart continues the sequence', async () => {
     const ca = JSON.parse(runCli(['ca', 'create-root', '--name', 'r', '--key-algorithm', 'EC_prime256v1',
       '--common-name', 'R', '--not-after', '2040-01-01T00:00:00Z'], env).stdout);
-    const token = JSON.parse(runCli(['token', 'create', '--name', 't'], env).stdout).token;
+    const token = JSON.parse(runCli(['token', 'create', '--name', 't', '--grant', '*:*'], env).stdout).token;
     // One after the other: SoftHSM logins racing on one token can fail (hsm.md).
     daemons.push(await startDaemon(env));
     daemons.push(await startDaemon(env));

@@ -45,7 +45,7 @@ describe('limits and secure defaults (e2e)', function () {
     });
     caId = JSON.parse(runCli(['ca', 'create-root', '--name', 'r', '--key-algorithm', 'EC_prime256v1', '--common-name', 'R',
       '--not-after', '2040-01-01T00:00:00Z'], env).stdout).id;
-    token = JSON.parse(runCli(['token', 'create', '--name', 'limits'], env).stdout).token;
+    token = JSON.parse(runCli(['token', 'create', '--name', 'limits', '--grant', '*:*'], env).stdout).token;
     d = await startDaemon(env);
   });
   after(async () => {
@@ -89,7 +89,7 @@ describe('limits and secure defaults (e2e)', function () {
   });
 
   it('slow-loris clients are cut off with a 408 and do not hold up anyone else', async () => {
-    const fresh = JSON.parse(runCli(['token', 'create', '--name', 'patient'], env).stdout).token;
+    const fresh = JSON.parse(runCli(['token', 'create', '--name', 'patient', '--grant', '*:*'], env).stdout).token;
     const { hostname, port } = new URL(d.url);
     const slow = Array.from({ length: 20 }, () => new Promise<string>((resolve) => {
       const s = net.connect(Number(port), hostname, () => s.write('POST /healthz HTTP/1.1\r\nHost: x\r\n'));
@@ -123,7 +123,7 @@ describe('limits and secure defaults (e2e)', function () {
   });
 
   it('an identity over its rate gets 429 RateLimitExceeded with Retry-After', async () => {
-    const limited = JSON.parse(runCli(['token', 'create', '--name', 'rate'], env).stdout).token;
+    const limited = JSON.parse(runCli(['token', 'create', '--name', 'rate', '--grant', '*:*'], env).stdout).token;
     const results = [];
     for (let i = 0; i < 25; i++) results.push(await call(d.url, `${sign}${caId}`, { token: limited }));
     const refused = results.filter((r) => r.status === 429);
@@ -134,7 +134,7 @@ describe('limits and secure defaults (e2e)', function () {
 
   it('secrets in bad requests reach neither the logs nor the audit trail', async () => {
     const pin = env.HSMCA_PKCS11_PIN!;
-    const secretToken = JSON.parse(runCli(['token', 'create', '--name', 'secret'], env).stdout).token;
+    const secretToken = JSON.parse(runCli(['token', 'create', '--name', 'secret', '--grant', '*:*'], env).stdout).token;
     const { csr } = opensslCsr('P-256');
     const bad = [
       { path: `${sign}${caId}/sign-intermediate?pin=${pin}&token=${secretToken}`, body: { csr, notAfter: 'x', pin } },

@@ -35,7 +35,7 @@ describe('served OpenAPI document', () => {
   });
 
   it('documents every route, and routes every documented operation', () => {
-    const router = buildRouter({ services: h.services, log: pino({ level: 'silent' }), bodyLimit: 65536 });
+    const router = buildRouter({ services: h.services, auth: h.auth, log: pino({ level: 'silent' }), bodyLimit: 65536 });
     const routed = new Set<string>();
     for (const layer of router.stack) {
       for (const m of layer.methods) {

@@ -1,14 +1,10 @@
 import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
+import { outcomeOf, recordAuditEvent } from '../../audit/trail';
+import type { Claimed } from '../../auth/identity';
 import type { Store } from '../../store';
-import type { AuditEventRow } from '../../store/schema';
 import { asAppError } from './errors';
-
-type Outcome = AuditEventRow['outcome'];
-
-const outcomeOf = (status: number): Outcome =>
-  status < 300 ? 'issued' : status === 401 || status === 403 ? 'denied' : status < 500 ? 'rejected' : 'failed';
 
 const CA_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -26,12 +22,15 @@ export interface AuditState {
   caId?: string;
   serial?: string;
   csrSha256?: string;
+  /** What an identity-management request acted on, e.g. `identity:<id>`. */
+  target?: string;
 }
 
 /**
  * Writes one audit event for every request that reaches authentication: issued, denied,
- * rejected or failed. The event is committed before the response is sent; if that write
- * fails the request fails too (an unaudited issuance is worse than a refused one).
+ * rejected or failed, appended to the hash chain. The event is committed before the response
+ * is sent; if that write fails the request fails too (an unaudited issuance is worse than a
+ * refused one).
  */
 export function auditMiddleware(store: Store, action: string, log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -46,18 +45,13 @@ export function auditMiddleware(store: Store, action: string, log: Logger) {
       failure = e;
       status = asAppError(e).status;
     }
+    // A refused credential still names who it belonged to (see auth's `Claimed`).
+    const identity: Claimed | undefined = ctx.state.identity ?? ctx.state.claimed;
     try {
-      await store.insertAuditEvent({
-        time: new Date().toISOString(),
-        req_id: ctx.state.reqId,
-        identity: ctx.state.identity?.name ?? null,
-        action,
-        ca_id: audit.caId ?? null,
-        outcome: outcomeOf(status),
-        status,
-        serial: audit.serial ?? null,
-        csr_sha256: audit.csrSha256 ?? null,
-        client: ctx.ip || null,
+      await recordAuditEvent(store, {
+        time: new Date(), reqId: ctx.state.reqId, identity: identity?.name ?? null, credential: identity?.credential ?? null,
+        action, caId: audit.caId ?? null, target: audit.target ?? null, outcome: outcomeOf(status), status,
+        serial: audit.serial ?? null, csrSha256: audit.csrSha256 ?? null, client: ctx.ip || null,
       });
     } catch (e) {
       log.error({ reqId: ctx.state.reqId, err: e }, 'audit write failed');

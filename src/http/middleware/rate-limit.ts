@@ -42,7 +42,7 @@ export class RateLimiter {
 /** After authentication: 429 `RateLimitExceeded` with `Retry-After` once an identity's bucket is empty. */
 export function rateLimitMiddleware(limiter: RateLimiter) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const wait = limiter.take(ctx.state.identity.tokenId);
+    const wait = limiter.take(ctx.state.identity.identityId);
     if (wait) {
       ctx.set('Retry-After', String(wait));
       throw new AppError('RateLimitExceeded', 'Too many requests for this identity: retry later');

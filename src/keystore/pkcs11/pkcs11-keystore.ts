@@ -1,4 +1,5 @@
 /** The PKCS#11 `KeyStore`: keys generated in and used from one token, by RFC 7512 URI. */
+import * as graphene from 'graphene-pk11';
 import { AppError, badRequest, hsmUnavailable } from '../../errors';
 import {
   KEY_ALGORITHMS, SIGNATURE_ALGORITHMS,
@@ -79,9 +80,19 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector {
     });
   }
 
+  findKeys(label: string): Promise<GeneratedKey[]> {
+    return this.token.lookup('PKCS#11 key lookup', (session) => {
+      const found = session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label });
+      const ids = Array.from({ length: found.length }, (_, i) => found.items(i).getAttribute('id') as Buffer);
+      return ids.map((id) => findKey(session, this.token.label, { object: label, id }))
+        .map((k) => ({ uri: k.uri, spki: k.spki }))
+        .sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+    });
+  }
+
   async health(): Promise<void> {
     try {
-      this.healthSigner ??= openHealthSigner(this.token, this);
+      this.healthSigner ??= openHealthSigner(this);
       await checkSignature(await this.healthSigner);
     } catch (err) {
       this.healthSigner = undefined; // find or make it afresh next time
