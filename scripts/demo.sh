@@ -11,6 +11,9 @@ bash scripts/ensure-system.sh
 bash scripts/ensure-node.sh
 eval "$(bash scripts/setup-softhsm.sh | sed 's/^/export /')"
 var="${HSMCA_VAR:-$PWD/var}"
+# Token secrets are stored as HMAC-SHA256 under this pepper, kept outside the database.
+[ -f "$var/pepper" ] || (umask 077; openssl rand -hex 32 > "$var/pepper")
+export HSMCA_TOKEN_PEPPER_FILE="${HSMCA_TOKEN_PEPPER_FILE:-$var/pepper}"
 export HSMCA_DATABASE="${HSMCA_DATABASE:-$var/hsmca.db}"
 export HSMCA_LISTEN="${HSMCA_LISTEN:-127.0.0.1:8080}"
 export HSMCA_LOG_LEVEL="${HSMCA_LOG_LEVEL:-warn}"
@@ -26,7 +29,8 @@ if [ -z "$ca_id" ]; then
     --not-after "$(date -u -d '+10 years' +%Y-%m-%dT%H:%M:%SZ)" --max-path-length 1 | json .id)
 fi
 echo "== root CA: $ca_id" >&2
-token=$(hsmca token create --name demo --grant "sign-intermediate:$ca_id" | json .token)
+hsmca identity show demo >/dev/null 2>&1 || hsmca identity create --name demo --grant "sign-intermediate:$ca_id" >/dev/null
+token=$(hsmca token create --identity demo | json .token)
 
 echo "== starting the daemon on $HSMCA_LISTEN" >&2
 node dist/cli.js serve > "$demo/serve.out" &

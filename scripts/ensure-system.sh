@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need from Debian when it is missing: SoftHSM2 and the
-# third-party certificate judges (OpenSSL, GnuTLS certtool, NSS vfychain). Idempotent.
+# third-party certificate judges (OpenSSL, GnuTLS certtool, NSS vfychain), and what the fault
+# tests' PKCS#11 shim is built with (cc, the p11-kit PKCS#11 header). Idempotent.
 set -euo pipefail
 need=()
 command -v softhsm2-util >/dev/null || need+=(softhsm2)
@@ -8,6 +9,9 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v certtool >/dev/null || need+=(gnutls-bin)
 command -v vfychain >/dev/null || need+=(libnss3-tools)
 [ -f /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
+# The fault tests build a PKCS#11 shim module in C: a compiler and the PKCS#11 header.
+command -v cc >/dev/null || need+=(gcc libc6-dev)
+[ -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ] || need+=(libp11-kit-dev)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing: ${need[*]}" >&2
   sudo=""

@@ -1,49 +1,16 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
-import type { AddressInfo } from 'node:net';
-import { loadConfig, ConfigError } from './config/load';
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from './config/load';
 import { createLogger } from './logger';
-import { openRuntime, type Runtime } from './runtime';
-import { serve } from './serve';
-import { createRootCa, listCas } from './services/create-root-ca';
-import { createToken } from './auth/tokens';
-import { ACTIONS, type Grant } from './auth/identity';
-import { KEY_ALGORITHMS } from './keystore/keystore';
-import { parseRfc3339 } from './api/validation-issues';
+import { serveCommand } from './cluster';
 import { AppError } from './errors';
-import { registerCheckCommands } from './cli/check-commands';
-import { withProgress } from './cli/progress';
-
-/** A command's result alone goes to stdout (JSON); logs and progress go to stderr. */
-const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
-
-class UsageError extends Error {}
-
-function date(name: string, value: string): Date {
-  const d = parseRfc3339(value) ?? (/^\d{4}-\d{2}-\d{2}$/.test(value) ? parseRfc3339(`${value}T00:00:00Z`) : undefined);
-  if (!d) throw new UsageError(`${name}: '${value}' is not an ISO 8601 date (e.g. 2036-01-01T00:00:00Z)`);
-  return d;
-}
-
-function grant(value: string, previous: Grant[] = []): Grant[] {
-  const [action, ca = '*'] = value.split(':', 2);
-  if (action !== '*' && !(ACTIONS as readonly string[]).includes(action)) {
-    throw new UsageError(`--grant: unknown action '${action}' (one of *, ${ACTIONS.join(', ')})`);
-  }
-  return [...previous, { action: action as Grant['action'], ca }];
-}
-
-async function withRuntime<T>(program: Command, hsm: boolean, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const config = loadConfig(program.opts().config);
-  const rt = await openRuntime(config, createLogger(config.logLevel, config.logFormat), { hsm });
-  try {
-    return await fn(rt);
-  } finally {
-    await rt.close();
-  }
-}
+import { caCommands } from './commands/ca';
+import { identityCommands } from './commands/identity';
+import { auditCommands } from './commands/audit';
+import { certCommands } from './commands/cert';
+import { configCommands } from './commands/config';
+import { hsmCommands } from './commands/hsm';
+import { UsageError } from './commands/common';
 
 function build(): Command {
   const program = new Command('hsmca')
@@ -51,60 +18,18 @@ function build(): Command {
     .option('-c, --config <file>', 'config file (YAML or JSON); default $HSMCA_CONFIG')
     .showHelpAfterError();
 
-  program.command('serve').description('run the HTTP API').action(async () => {
+  program.command('serve').description('run the HTTP(S) API').action(async () => {
     const config = loadConfig(program.opts().config);
-    const rt = await openRuntime(config, createLogger(config.logLevel, config.logFormat), {
-      hsm: true, loadConfig: () => loadConfig(program.opts().config),
-    });
-    const server = await serve(rt);
-    const { address, port } = server.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
-    process.stdout.write(`${JSON.stringify({ listening: `http://${host}:${port}` })}\n`);
+    const log = createLogger(config.logLevel, config.logFormat);
+    const url = await serveCommand(config, log, () => loadConfig(program.opts().config));
+    if (url) process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
   });
-
-  const ca = program.command('ca').description('certificate authorities');
-  ca.command('create-root')
-    .description('generate a key in the token and self-sign a root CA certificate with it')
-    .requiredOption('--name <name>', 'unique CA name')
-    .addOption(new Option('--key-algorithm <alg>', 'key algorithm').choices([...KEY_ALGORITHMS]).makeOptionMandatory())
-    .requiredOption('--not-after <iso>', 'end of validity, e.g. 2046-01-01T00:00:00Z')
-    .option('--not-before <iso>', 'start of validity (default: now)')
-    .option('--common-name <cn>', 'subject CN')
-    .option('--organization <o>', 'subject O')
-    .option('--ou <ou>', 'subject OU')
-    .option('--country <c>', 'subject C (two letters)')
-    .option('--province <st>', 'subject ST')
-    .option('--locality <l>', 'subject L')
-    .option('--max-path-length <n>', 'pathLen constraint; -1 for none', '-1')
-    .action(async (o) => {
-      const maxPathLength = Number(o.maxPathLength);
-      if (!Number.isInteger(maxPathLength)) throw new UsageError('--max-path-length must be an integer');
-      const input = {
-        name: o.name, keyAlgorithm: o.keyAlgorithm, commonName: o.commonName, organization: o.organization,
-        ou: o.ou, country: o.country, province: o.province, locality: o.locality,
-        notBefore: o.notBefore ? date('--not-before', o.notBefore) : undefined,
-        notAfter: date('--not-after', o.notAfter), maxPathLength,
-      };
-      // RSA-4096 generation takes seconds in an HSM: show it is working.
-      const label = `generating the ${o.keyAlgorithm} key pair in the token and self-signing`;
-      print(await withRuntime(program, true, (rt) => withProgress(label, () => createRootCa(rt.services!, input))));
-    });
-  ca.command('list').description('list CAs as JSON').action(async () => {
-    print(await withRuntime(program, false, async (rt) => listCas({ store: rt.store } as never)));
-  });
-
-  const token = program.command('token').description('API tokens');
-  token.command('create')
-    .description('create a bearer token; the secret is printed once and stored only as a hash')
-    .requiredOption('--name <name>', 'who the token is for')
-    .option('--grant <action:ca>', 'allow an action on a CA id or name (repeatable; default *:*)', grant)
-    .option('--expires-at <iso>', 'expiry (default: none)')
-    .action(async (o) => {
-      const expiresAt = o.expiresAt ? date('--expires-at', o.expiresAt) : undefined;
-      print(await withRuntime(program, false, (rt) =>
-        createToken(rt.store, { name: o.name, grants: o.grant ?? [{ action: '*', ca: '*' }], expiresAt })));
-    });
-  registerCheckCommands(program);
+  caCommands(program);
+  identityCommands(program);
+  auditCommands(program);
+  certCommands(program);
+  configCommands(program);
+  hsmCommands(program);
   return program;
 }
 

@@ -28,7 +28,7 @@ export function createLogger(level: string, format: LogFormat = 'auto'): Logger 
       level,
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['pin', '*.pin', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
+      redact: { paths: ['pin', '*.pin', 'pepper', '*.pepper', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
     },
     destination(format),
   );

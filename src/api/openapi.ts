@@ -22,10 +22,11 @@ export interface OpenApiDocument {
   openapi: string;
   info: Record<string, unknown>;
   paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, Schema> };
+  components?: Record<string, Record<string, unknown>>;
 }
 
-const readDoc = (file: string): OpenApiDocument => YAML.parse(fs.readFileSync(file, 'utf8')) as OpenApiDocument;
+/** YAML merge keys (`<<: *errors`) let a feature document share parts without `$ref`s. */
+const readDoc = (file: string): OpenApiDocument => YAML.parse(fs.readFileSync(file, 'utf8'), { merge: true }) as OpenApiDocument;
 
 /**
  * The served document: the seed, verbatim, plus the paths of every feature document. A feature
@@ -38,11 +39,19 @@ export function loadDocument(): OpenApiDocument {
   const features = fs.readdirSync(API_DIR).filter((f) => f.endsWith('.openapi.yaml')).sort()
     .map((f) => `${API_DIR}/${f}`).filter((f) => f !== SEED_FILE);
   for (const file of features) {
-    for (const [path, methods] of Object.entries(readDoc(file).paths ?? {})) {
+    const feature = readDoc(file);
+    for (const [path, methods] of Object.entries(feature.paths ?? {})) {
       for (const method of Object.keys(methods)) {
         if (doc.paths[path]?.[method]) throw new Error(`${file}: ${method.toUpperCase()} ${path} is already defined`);
       }
       doc.paths[path] = { ...doc.paths[path], ...methods };
+    }
+    for (const [section, entries] of Object.entries(feature.components ?? {})) {
+      doc.components ??= {};
+      for (const [name, value] of Object.entries(entries)) {
+        if (doc.components[section]?.[name]) throw new Error(`${file}: components.${section}.${name} is already defined`);
+        (doc.components[section] ??= {})[name] = value;
+      }
     }
   }
   cached = doc;
@@ -63,9 +72,26 @@ export function findOperation(operationId: string): { path: string; method: stri
   throw new Error(`operation ${operationId} is not in the OpenAPI document`);
 }
 
-/** Path parameters as one object schema, built from the operation's `parameters` list. */
-function paramsSchema(op: Operation): Schema {
-  const params = (op.parameters ?? []).filter((p) => p.in === 'path');
+/**
+ * A copy of `node` with every local `$ref` (`#/components/...`) replaced by what it points
+ * at, so each schema compiles on its own. The documents have no recursive schemas.
+ */
+function inline<T>(node: T, doc: OpenApiDocument = loadDocument()): T {
+  if (Array.isArray(node)) return node.map((n) => inline(n, doc)) as T;
+  if (typeof node !== 'object' || node === null) return node;
+  const ref = (node as { $ref?: unknown }).$ref;
+  if (typeof ref === 'string' && ref.startsWith('#/')) {
+    const target = ref.slice(2).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], doc);
+    if (target === undefined) throw new Error(`unresolved $ref ${ref}`);
+    return inline(target as T, doc);
+  }
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inline(v, doc)])) as T;
+}
+
+/** Parameters of one location (`path`, `query`) as one object schema. */
+function parametersSchema(op: Operation, where: 'path' | 'query'): Schema {
+  const params = inline(op.parameters ?? []).filter((p) => p.in === where);
   return {
     type: 'object',
     properties: Object.fromEntries(params.map((p) => [p.name, p.schema])),
@@ -73,22 +99,35 @@ function paramsSchema(op: Operation): Schema {
   };
 }
 
+/** Query strings are text: their numbers and booleans are coerced before they are judged. */
+const queryAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false, coerceTypes: true });
+
 export interface RequestValidators {
-  body: ValidateFunction;
+  /** Undefined when the operation takes no body. */
+  body?: ValidateFunction;
   params: ValidateFunction;
+  query: ValidateFunction;
 }
 
-/** Compiles an operation's request schemas, straight from the document (never retyped). */
+/**
+ * Compiles an operation's request schemas, straight from the document (never retyped). An
+ * operation without a request body (GET, DELETE) gets a body validator that accepts anything:
+ * its route never reads one.
+ */
 export function compileRequest(operationId: string): RequestValidators {
   const { op } = findOperation(operationId);
-  const body = op.requestBody?.content['application/json']?.schema;
-  if (!body) throw new Error(`operation ${operationId} has no JSON request body`);
-  return { body: requestAjv.compile(body), params: requestAjv.compile(paramsSchema(op)) };
+  const body = inline(op.requestBody)?.content['application/json']?.schema;
+  return {
+    body: body && requestAjv.compile(body),
+    params: requestAjv.compile(parametersSchema(op, 'path')),
+    query: queryAjv.compile(parametersSchema(op, 'query')),
+  };
 }
 
 /** The response schema an operation declares for a status, compiled; undefined when none. */
 export function compileResponse(operationId: string, status: number): ValidateFunction | undefined {
-  const schema = findOperation(operationId).op.responses[String(status)]?.content?.['application/json']?.schema;
+  const response = inline(findOperation(operationId).op.responses[String(status)]);
+  const schema = response?.content?.['application/json']?.schema;
   return schema ? responseAjv.compile(schema) : undefined;
 }
 

@@ -22,7 +22,9 @@ export function toIssue(err: ErrorObject, root: unknown): Issue {
     case 'required':
       return { code: 'invalid_type', path: [...path, err.params.missingProperty], message: 'Required' };
     case 'additionalProperties':
-      return { code: 'unrecognized_keys', path, message: `Unrecognized key(s) in object: '${err.params.additionalProperty}'` };
+      // The key's name is not echoed: a client that pastes a secret as a key must not see it in
+      // an error body or a log. Nothing a client sent is repeated, except the caId of a 404.
+      return { code: 'unrecognized_keys', path, message: 'Unrecognized key(s) in object' };
     case 'type':
       return { code: 'invalid_type', path, message: `Expected ${err.params.type}, received ${typeOf(valueAt(root, path))}` };
     case 'minimum':

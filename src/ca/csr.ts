@@ -25,7 +25,8 @@ import { AppError, badRequest } from '../errors';
 import { Der, DerError, TAG, bitStringBytes, childrenOf, contextTag, decodeSmallInteger, expectTag, parseDer } from './der';
 import { NameSummary, checkSubject, readName } from './name';
 import { parseCsrPem } from './pem';
-import { LoadedPublicKey, inspectPublicKey } from './public-key';
+import type { LoadedPublicKey } from './public-key';
+import { inspectPublicKeyCached } from './public-key-cache';
 import { VerifySpec, readSignatureAlgorithm, verifySignature } from './signature-algorithm';
 
 /** A CSR that passed rows 10–13. Buffers are views on `der`. */
@@ -68,7 +69,7 @@ export function checkCsr(pemText: string): CheckedCsr {
   if (alg.kind === 'weak') {
     throw badRequest(`Invalid CSR: signature algorithm ${alg.name} is not allowed (MD5 and SHA-1 are broken)`);
   }
-  const key = invalidOnDerError('', () => inspectPublicKey(csr.spki));
+  const key = invalidOnDerError('', () => inspectPublicKeyCached(csr.spki));
   if (!key.family) throw unsupportedKey(key.problem);
   if (alg.kind === 'unsupported') {
     const why = alg.why ? ` (${alg.why})` : '';

@@ -26,7 +26,7 @@ import { Der, DerError, TAG, childrenOf, decodeOid, expectTag, parseDer } from '
 const OID_CN = '2.5.4.3';
 
 /** Short names for the subject text; other attribute types print as dotted OIDs (RFC 4514 2.3). */
-const SHORT_NAMES: Record<string, string> = {
+export const SHORT_NAMES: Record<string, string> = {
   '2.5.4.3': 'CN', '2.5.4.4': 'SN', '2.5.4.5': 'serialNumber', '2.5.4.6': 'C', '2.5.4.7': 'L',
   '2.5.4.8': 'ST', '2.5.4.9': 'street', '2.5.4.10': 'O', '2.5.4.11': 'OU', '2.5.4.12': 'title',
   '2.5.4.42': 'GN', '2.5.4.97': 'organizationIdentifier', '0.9.2342.19200300.100.1.1': 'UID',
@@ -82,7 +82,7 @@ function valueText(value: Der): string {
 }
 
 /** RFC 4514 2.4 escaping. */
-const escapeValue = (v: string): string =>
+export const escapeValue = (v: string): string =>
   v.replace(/[,+"\\<>;]/g, '\\$&').replace(/^[ #]/, '\\$&').replace(/ $/, '\\ ').replace(/\0/g, '\\00');
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

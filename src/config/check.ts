@@ -1,12 +1,12 @@
 /**
  * `hsmca config check`: the configuration as the daemon would resolve it, with the secrets
  * shown only as where they come from, and every problem found at once — schema, unreadable
- * files, a missing PKCS#11 module, a PIN that cannot be read.
+ * files, a missing PKCS#11 module, a PIN or token pepper that cannot be read.
  */
 import fs from 'node:fs';
 import type { Config } from './config';
 import { ENV_OVERRIDES } from './config';
-import { ConfigError, loadSecrets, resolveConfig } from './load';
+import { ConfigError, loadPepper, loadSecrets, resolveConfig } from './load';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,31 +21,39 @@ export interface ConfigCheck {
 
 const REDACTED = '[redacted]';
 
-function checkModule(module: unknown, problems: string[]): void {
-  if (typeof module !== 'string' || !module) return; // the schema has already said so
+function checkReadable(setting: string, file: unknown, problems: string[]): void {
+  if (typeof file !== 'string' || !file) return; // absent, or the schema has already said so
   try {
-    fs.accessSync(module, fs.constants.R_OK);
+    fs.accessSync(file, fs.constants.R_OK);
   } catch (e) {
-    problems.push(`pkcs11.module: ${module} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    problems.push(`${setting}: ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 
-/** Where the PIN comes from, checked by actually reading it; the PIN itself is never kept. */
-function checkPin(doc: Config, env: Env, problems: string[], warnings: string[]): string | undefined {
+interface Secret {
+  /** Throws a ConfigError when the secret cannot be had. */
+  load(): unknown;
+  /** The environment variable holding the secret itself, which wins over the file. */
+  envName: string;
+  setting: string;
+  file?: string;
+}
+
+/** Where a secret comes from, checked by actually reading it; the secret itself is never kept. */
+function checkSecret(s: Secret, env: Env, problems: string[], warnings: string[]): string | undefined {
   try {
-    loadSecrets(doc, env);
+    s.load();
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
     return undefined;
   }
-  if (env.HSMCA_PKCS11_PIN) {
-    if (doc.pkcs11?.pinFile) warnings.push('pkcs11.pinFile is ignored: HSMCA_PKCS11_PIN is set and wins');
-    return `${REDACTED} (from HSMCA_PKCS11_PIN)`;
+  if (env[s.envName]) {
+    if (s.file) warnings.push(`${s.setting} is ignored: ${s.envName} is set and wins`);
+    return `${REDACTED} (from ${s.envName})`;
   }
-  const file = doc.pkcs11.pinFile as string;
-  if (fs.statSync(file).mode & 0o077) warnings.push(`pkcs11.pinFile: ${file} is readable by group or others; chmod 600 it`);
-  return `${REDACTED} (from ${file})`;
+  if (fs.statSync(s.file!).mode & 0o077) warnings.push(`${s.setting}: ${s.file} is readable by group or others; chmod 600 it`);
+  return `${REDACTED} (from ${s.file})`;
 }
 
 export function checkConfig(file: string | undefined, env: Env = process.env): ConfigCheck {
@@ -53,12 +61,22 @@ export function checkConfig(file: string | undefined, env: Env = process.env): C
   const problems = [...resolved.problems];
   const warnings: string[] = [];
   const doc = resolved.doc as unknown as Config;
-  checkModule(doc.pkcs11?.module, problems);
-  const pin = checkPin(doc, env, problems, warnings);
-  const config = { ...resolved.doc, pkcs11: { ...(resolved.doc.pkcs11 as object), ...(pin ? { pin } : {}) } };
+  checkReadable('pkcs11.module', doc.pkcs11?.module, problems);
+  for (const key of ['certFile', 'keyFile', 'clientCaFile'] as const) checkReadable(`tls.${key}`, doc.tls?.[key], problems);
+  const pin = checkSecret({
+    load: () => loadSecrets(doc, env), envName: 'HSMCA_PKCS11_PIN', setting: 'pkcs11.pinFile', file: doc.pkcs11?.pinFile,
+  }, env, problems, warnings);
+  const pepper = checkSecret({
+    load: () => loadPepper(doc, env), envName: 'HSMCA_TOKEN_PEPPER', setting: 'auth.pepperFile', file: doc.auth?.pepperFile,
+  }, env, problems, warnings);
+  const config = {
+    ...resolved.doc,
+    pkcs11: { ...(resolved.doc.pkcs11 as object), ...(pin ? { pin } : {}) },
+    auth: { ...(resolved.doc.auth as object), ...(pepper ? { pepper } : {}) },
+  };
   return {
     file: resolved.file ?? null,
-    env: Object.keys(ENV_OVERRIDES).concat('HSMCA_PKCS11_PIN', 'HSMCA_CONFIG').filter((k) => env[k]).sort(),
+    env: Object.keys(ENV_OVERRIDES).concat('HSMCA_PKCS11_PIN', 'HSMCA_TOKEN_PEPPER', 'HSMCA_CONFIG').filter((k) => env[k]).sort(),
     config,
     problems,
     warnings,

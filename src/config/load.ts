@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import YAML from 'yaml';
 import { assetPath } from '../paths';
-import { DEFAULTS, ENV_OVERRIDES, type Config, type Secrets } from './config';
+import { MIN_PEPPER_BYTES } from '../auth/secret';
+import { DEFAULTS, ENV_OVERRIDES, STRING_SETTINGS, type Config, type Pepper, type Secrets } from './config';
 
 /** Every problem found in the configuration, reported at once with the path of each. */
 export class ConfigError extends Error {
@@ -49,7 +50,7 @@ function envLayer(env: Env): Json {
   for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    const value = /^\d+$/.test(raw) && path[path.length - 1] !== 'token' ? Number(raw) : raw;
+    const value = /^\d+$/.test(raw) && !STRING_SETTINGS.has(path.join('.')) ? Number(raw) : raw;
     let node = layer;
     for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Json;
     node[path[path.length - 1]] = value;
@@ -75,7 +76,8 @@ function validate(doc: Json): string[] {
   validator ??= new Ajv({ allErrors: true, strict: true }).compile(
     JSON.parse(fs.readFileSync(assetPath('config', 'hsmca.schema.json'), 'utf8')),
   );
-  return validator(doc) ? [] : (validator.errors ?? []).map(describe);
+  // An if/then rule also reports "must match then schema"; the error inside it says more.
+  return validator(doc) ? [] : (validator.errors ?? []).filter((e) => e.keyword !== 'if').map(describe);
 }
 
 /** The merged document (defaults ← file ← env) and every problem found in it, none thrown. */
@@ -115,6 +117,23 @@ function deepFreeze<T>(o: T): T {
   return Object.freeze(o);
 }
 
+/** The first line of a secret file; a ConfigError naming `setting` when it is unreadable or empty. */
+function readSecretFile(setting: string, file: string): string {
+  let line: string;
+  try {
+    // Whoever reads the PIN can sign as the CA (and the pepper forges tokens): a file every
+    // user can read is refused.
+    const mode = fs.statSync(file).mode & 0o777;
+    if (mode & 0o004) throw new ConfigError([`${setting}: ${file} is readable by every user (mode ${mode.toString(8)}): chmod 600 it`]);
+    line = fs.readFileSync(file, 'utf8').split(/\r?\n/)[0];
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError([`${setting}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  if (!line) throw new ConfigError([`${setting}: ${file} is empty`]);
+  return line;
+}
+
 /**
  * The PIN comes from `HSMCA_PKCS11_PIN` or from a file (`HSMCA_PKCS11_PIN_FILE` / `pkcs11.pinFile`),
  * never from the config file itself and never from a default.
@@ -123,12 +142,19 @@ export function loadSecrets(config: Config, env: Env = process.env): Secrets {
   if (env.HSMCA_PKCS11_PIN) return { pin: env.HSMCA_PKCS11_PIN };
   const file = config.pkcs11.pinFile;
   if (!file) throw new ConfigError(['pkcs11.pin: set HSMCA_PKCS11_PIN_FILE (or pkcs11.pinFile) or HSMCA_PKCS11_PIN']);
-  let pin: string;
-  try {
-    pin = fs.readFileSync(file, 'utf8').split(/\r?\n/)[0];
-  } catch (e) {
-    throw new ConfigError([`pkcs11.pinFile: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`]);
+  return { pin: readSecretFile('pkcs11.pinFile', file) };
+}
+
+/**
+ * The token pepper comes from `HSMCA_TOKEN_PEPPER` or a file (`HSMCA_TOKEN_PEPPER_FILE` /
+ * `auth.pepperFile`), like the PIN; at least 32 bytes (`openssl rand -hex 32` makes one).
+ */
+export function loadPepper(config: Config, env: Env = process.env): Pepper {
+  const pepper = env.HSMCA_TOKEN_PEPPER
+    || (config.auth.pepperFile ? readSecretFile('auth.pepperFile', config.auth.pepperFile) : undefined);
+  if (!pepper) throw new ConfigError(['auth.pepper: set HSMCA_TOKEN_PEPPER_FILE (or auth.pepperFile) or HSMCA_TOKEN_PEPPER']);
+  if (Buffer.byteLength(pepper) < MIN_PEPPER_BYTES) {
+    throw new ConfigError([`auth.pepper: must be at least ${MIN_PEPPER_BYTES} bytes (e.g. openssl rand -hex 32)`]);
   }
-  if (!pin) throw new ConfigError([`pkcs11.pinFile: ${file} is empty`]);
-  return { pin };
+  return { pepper };
 }

@@ -1,8 +1,9 @@
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from 'pino';
-import type { ServiceDeps } from '../services/deps';
+import type { AuthDeps } from '../auth/auth-deps';
 import { Metrics } from '../metrics/metrics';
+import type { ServiceDeps } from '../services/deps';
 import { Readiness } from '../services/readiness';
 import { observeMiddleware } from './middleware/observe';
 import { errorsMiddleware } from './middleware/errors';
@@ -11,37 +12,62 @@ import { authMiddleware } from './middleware/auth';
 import { AppError } from '../errors';
 import { signIntermediateRoute } from './routes/sign-intermediate';
 import { healthRoutes } from './routes/health';
-import { operationsRoutes } from './routes/operations';
+import { metricsRoute } from './routes/metrics';
+import { caRoutes } from './routes/cas';
+import { docsRoute } from './routes/docs';
+import { certificateRoutes } from './routes/certificates';
+import { identityRoutes } from './routes/identities';
 
 export interface AppDeps {
   services: ServiceDeps;
+  /** Token and client-certificate authentication, identity administration. */
+  auth: AuthDeps;
   log: Logger;
   bodyLimit: number;
+  /** Per-identity request rate; absent or 0 per second: no limit. */
+  rateLimit?: { perSecond: number; burst: number };
   /** Default: a fresh registry (the runtime passes the one its key store reports to). */
   metrics?: Metrics;
-  /** Default: checks the services' store and key store. */
+  /** Default: checks the services' store, key store and CAs. */
   readiness?: Readiness;
+}
+
+/** Every route the daemon serves; each is an operation of the served document. */
+export function buildRouter(deps: AppDeps, ops: { metrics: Metrics; readiness: Readiness } = defaults(deps)): Router {
+  // Strict: '/x/' is not '/x'. Only documented paths are served, exactly.
+  const router = new Router({ strict: true });
+  healthRoutes(router, ops.readiness);
+  metricsRoute(router, ops.metrics);
+  docsRoute(router);
+  signIntermediateRoute(router, deps);
+  caRoutes(router, deps);
+  certificateRoutes(router, deps);
+  const store = deps.services.store;
+  identityRoutes(router, deps, () => [auditMiddleware(store, 'manage-identities', deps.log), authMiddleware(deps.auth)]);
+  return router;
+}
+
+function defaults(deps: AppDeps): { metrics: Metrics; readiness: Readiness } {
+  return {
+    metrics: deps.metrics ?? new Metrics(),
+    readiness: deps.readiness ?? new Readiness({ services: deps.services, log: deps.log }),
+  };
 }
 
 /** Builds the Koa application; it does not listen (tests drive `app.callback()` directly too). */
 export function createApp(deps: AppDeps): Koa {
-  const metrics = deps.metrics ?? new Metrics();
-  const readiness = deps.readiness ?? new Readiness({ store: deps.services.store, keyStore: deps.services.keyStore, log: deps.log });
+  const ops = defaults(deps);
   const app = new Koa({ proxy: false });
   app.silent = true; // errors are rendered and logged by errorsMiddleware, not printed by Koa
-  app.use(observeMiddleware(deps.log, metrics));
+  app.use(observeMiddleware(deps.log, ops.metrics));
   app.use(async (ctx, next) => {
     await next();
     // Draining for shutdown: no keep-alive, so the client opens its next request elsewhere.
-    if (readiness.stopping) ctx.set('Connection', 'close');
+    if (ops.readiness.stopping) ctx.set('Connection', 'close');
   });
   app.use(errorsMiddleware(deps.log));
 
-  const router = new Router();
-  const store = deps.services.store;
-  healthRoutes(router, readiness);
-  operationsRoutes(router, metrics);
-  signIntermediateRoute(router, deps, [auditMiddleware(store, 'sign-intermediate', deps.log), authMiddleware(store)]);
+  const router = buildRouter(deps, ops);
   app.use(router.routes());
   app.use(router.allowedMethods({
     throw: true,

@@ -54,6 +54,13 @@ export interface GeneratedKey {
   spki: Buffer;
 }
 
+export interface KeyStoreStatus {
+  ready: boolean;
+  reason?: string;
+  /** Whether the key store keeps trying by itself (false: the operator must act, e.g. a refused PIN). */
+  retrying?: boolean;
+}
+
 export interface KeyStore {
   /** Generates a key pair inside the token: sensitive, non-extractable, token object. */
   generateKeyPair(algorithm: KeyAlgorithm, label: string): Promise<GeneratedKey>;
@@ -64,8 +71,16 @@ export interface KeyStore {
    * mechanism the algorithm needs.
    */
   openSigner(uri: string, signatureAlgorithm?: SignatureAlgorithm): Promise<Signer>;
+  /**
+   * Every key pair in the token whose private key has this label, ordered by URI. Keys the
+   * daemon keeps for itself (health check, audit checkpoints) are found this way and made with
+   * `generateKeyPair` when missing.
+   */
+  findKeys(label: string): Promise<GeneratedKey[]>;
   /** A real test signature on the token; throws `HsmUnavailable` when the token is unusable. */
   health(): Promise<void>;
+  /** Whether the token is usable now and, when it is not, why (no token operation is made). */
+  status(): KeyStoreStatus;
   /** Closes sessions, logs out, finalizes the module. */
   close(): Promise<void>;
 }

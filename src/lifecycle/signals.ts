@@ -71,8 +71,10 @@ export function handleSignals(rt: Runtime, server: http.Server, readiness: Readi
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // `on`, not `once`: a second SIGTERM (the primary forwards one; systemd may also signal the
+  // whole group) must not fall back to the default action and kill a draining worker.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => {
     if (!stopping) void reload(rt).catch((err) => rt.log.error({ err }, 'SIGHUP: reload failed'));
   });

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { KeyStoreEvents, SessionUsage } from '../keystore/keystore';
+import { clusterScrape } from './cluster';
 import { groupCommitBatchSize } from './group-commit';
 
 /** Seconds; finer than prom-client's defaults at the low end, where a P-256 issuance lands. */
@@ -17,6 +18,7 @@ export class Metrics {
   readonly hsmSignDuration: Histogram<'mechanism'>;
   readonly hsmErrors: Counter<'code'>;
   private sessions: SessionUsage | undefined;
+  private scrapeCluster: (() => Promise<string>) | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -60,8 +62,14 @@ export class Metrics {
     if (typeof (keyStore as Partial<SessionUsage>).sessionUsage === 'function') this.sessions = keyStore as SessionUsage;
   }
 
+  /** In a cluster worker: scrapes answer with every worker's metrics, aggregated by the primary. */
+  shareWithCluster(): void {
+    this.scrapeCluster = clusterScrape(this.registry);
+  }
+
   /** The exposition text and its content type. */
   async render(): Promise<{ contentType: string; text: string }> {
-    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+    const text = this.scrapeCluster ? await this.scrapeCluster() : await this.registry.metrics();
+    return { contentType: this.registry.contentType, text };
   }
 }

@@ -9,6 +9,8 @@ export interface ServiceDeps {
   readonly issuers: IssuerCache;
   /** When set, issued certificates carry caIssuers / CRL distribution point URLs under it. */
   readonly publicBaseUrl?: string;
+  /** How long a CRL is valid (nextUpdate − thisUpdate). */
+  readonly crlLifetimeMs: number;
   readonly now: () => Date;
 }
 
@@ -16,6 +18,7 @@ export function createServiceDeps(opts: {
   store: Store;
   keyStore: KeyStore;
   publicBaseUrl?: string;
+  crlLifetimeMs?: number;
   now?: () => Date;
 }): ServiceDeps {
   return {
@@ -23,6 +26,7 @@ export function createServiceDeps(opts: {
     keyStore: opts.keyStore,
     issuers: new IssuerCache(opts.store, opts.keyStore),
     publicBaseUrl: opts.publicBaseUrl?.replace(/\/+$/, ''),
+    crlLifetimeMs: opts.crlLifetimeMs ?? 24 * 3600_000,
     now: opts.now ?? (() => new Date()),
   };
 }

@@ -4,28 +4,51 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import type { Database } from './schema';
 import { migrationProvider } from './migrations';
+import { Checkpointer } from './checkpointer';
+import { cachingDatabase } from './statement-cache';
 import { Store } from './store';
+import { WalSync } from './wal-sync';
 
 /**
  * Opens (creating if needed) the SQLite database and brings its schema up to date.
- * WAL with synchronous=FULL: a committed transaction is on disk before the call returns,
- * so a 200 is never sent for a certificate a power cut could lose.
+ *
+ * Durability: every write goes through the store's group-commit writer, which resolves only
+ * after the WAL holding its COMMIT was fdatasync'ed (`WalSync`), so a 200 is never sent for a
+ * certificate a power cut could lose. SQLite itself runs with `synchronous = NORMAL` only so that
+ * it does not also fsync on the event loop at each commit; checkpoints run on a worker thread.
  */
-export async function openSqliteStore(file: string): Promise<Store> {
+export async function openSqliteStore(file: string, warn: (msg: string) => void = () => {}): Promise<Store> {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  // Created owner-only whatever the umask: it holds every certificate and the audit trail.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  const mode = fs.statSync(file).mode & 0o777;
+  if (mode & 0o004) warn(`database ${file} is readable by every user (mode ${mode.toString(8)}): chmod 600 it`);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('wal_autocheckpoint = 0');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
+  const wal = new WalSync(`${sqlite.name}-wal`);
+  let checkpointer: Checkpointer | undefined;
   try {
     await migrate(db, 'sqlite');
+    // The schema writes above were not synced one by one: make them durable before anything else.
+    await wal.sync();
+    checkpointer = new Checkpointer(sqlite.name);
   } catch (e) {
+    wal.close();
     await db.destroy();
     throw e;
   }
-  return new Store(db);
+  return new Store(db, 'sqlite', {
+    afterCommit: () => wal.sync(),
+    async onClose() {
+      await checkpointer?.close();
+      wal.close();
+    },
+  });
 }
 
 async function migrate(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void> {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import createClient, { type Middleware } from 'openapi-fetch';
 import { loadDocument } from '../../src/api/openapi';
 import type { paths } from '../generated/api';
-import { assertMatchesSeed } from './schema';
+import { assertMatchesDocument } from './schema';
 
 function operationIdOf(schemaPath: string, method: string): string {
   const op = loadDocument().paths[schemaPath]?.[method.toLowerCase()];
@@ -20,7 +20,7 @@ const validateResponses: Middleware = {
   async onResponse({ request, response, schemaPath }) {
     if (!(response.headers.get('content-type') ?? '').startsWith('application/json')) return undefined;
     const body: unknown = await response.clone().json();
-    assertMatchesSeed(response.status, body, operationIdOf(schemaPath, request.method));
+    assertMatchesDocument(response.status, body, operationIdOf(schemaPath, request.method));
     if (response.status >= 400) {
       assert.equal(response.headers.get('x-request-id'), (body as { reqId: string }).reqId, 'X-Request-Id header = body reqId');
     }

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { SoftHsmToken } from './softhsm';
@@ -15,6 +16,7 @@ export function daemonEnv(hsm: SoftHsmToken, dbFile: string, extra: Record<strin
     HSMCA_PKCS11_MODULE: hsm.module,
     HSMCA_PKCS11_TOKEN: hsm.label,
     HSMCA_PKCS11_PIN: hsm.pin,
+    HSMCA_TOKEN_PEPPER: crypto.randomBytes(32).toString('hex'),
     HSMCA_DATABASE: dbFile,
     HSMCA_LISTEN: '127.0.0.1:0',
     HSMCA_LOG_LEVEL: 'warn',

@@ -91,7 +91,7 @@ describe('Dockerfile (its commands, run without Docker)', function () {
     const root = run('ca', 'create-root', '--name', 'demo', '--key-algorithm', 'EC_prime256v1', '--common-name', 'Docker Demo Root', '--not-after', '2040-01-01T00:00:00Z');
     assert.equal(root.status, 0, root.stderr);
     const caId = JSON.parse(root.stdout).id;
-    const token = JSON.parse(run('token', 'create', '--name', 'docker').stdout).token;
+    const token = JSON.parse(run('token', 'create', '--name', 'docker', '--grant', 'sign-intermediate:*').stdout).token;
 
     daemon = await startDaemon(env, [...entry, ...execForm(one(ins, 'CMD').args)]);
     const api = apiClient(daemon.url, token);
@@ -106,7 +106,7 @@ describe('Dockerfile (its commands, run without Docker)', function () {
     fs.renameSync(path.join(dir, 'softhsm/tokens'), path.join(dir, 'softhsm/tokens-away'));
     for (let i = 0; i < 50 && health.status === 0; i++, await sleep(100)) health = healthcheck();
     assert.equal(health.status, 1);
-    assert.match(health.stderr, /^readyz: 503 Not ready: hsm: /);
+    assert.match(health.stderr, /^readyz: 503 Not ready: HSM: /);
     const ready = await api.GET('/readyz');
     assert.equal(ready.response.status, 503);
 

@@ -25,7 +25,7 @@ describe('issued intermediates under third-party judges', function () {
     token = await h.token();
     for (const alg of KEY_ALGORITHMS) {
       const ca = await h.createRoot({ keyAlgorithm: alg, commonName: `Judged Root ${alg}`, maxPathLength: 1 });
-      roots.set(alg, ca as unknown as { id: string; keyRef: string });
+      roots.set(alg, ca);
     }
     for (const k of CSR_KEYS) csrs.set(k, opensslCsr(k, { subject: `/O=hsmca tests/CN=Intermediate ${k}` }));
   });

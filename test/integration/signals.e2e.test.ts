@@ -1,7 +1,8 @@
 /**
- * The built daemon under load, through the typed client: SIGTERM loses no request it accepted
- * and exits 0; SIGHUP reloads the log level without a failed request, and a configuration that
- * does not validate changes nothing. Plus the human log format for terminals.
+ * The built daemon (two workers) under load, through the typed client: SIGTERM, passed on by the
+ * primary to each worker, loses no request it accepted and exits 0; SIGHUP, passed on too,
+ * reloads the log level without a failed request, and a configuration that does not validate
+ * changes nothing. Plus the human log format for terminals.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -39,12 +40,13 @@ describe('built daemon: signals under load (e2e)', function () {
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hsmca-signals-'));
-    env = daemonEnv(createSoftHsmToken(), path.join(dir, 'hsmca.db'));
+    // Two workers: the primary must pass every signal on to each of them.
+    env = daemonEnv(createSoftHsmToken(), path.join(dir, 'hsmca.db'), { HSMCA_WORKERS: '2' });
     const ca = runCli(['ca', 'create-root', '--name', 'root', '--key-algorithm', 'EC_prime256v1',
       '--common-name', 'Signals Root', '--not-after', '2040-01-01T00:00:00Z'], env);
     assert.equal(ca.status, 0, ca.stderr);
     caId = JSON.parse(ca.stdout).id;
-    token = JSON.parse(runCli(['token', 'create', '--name', 'load'], env).stdout).token;
+    token = JSON.parse(runCli(['token', 'create', '--name', 'load', '--grant', 'sign-intermediate:*'], env).stdout).token;
     request = { caId, csr: opensslCsr('P-256').csr, notAfter: new Date(Date.now() + 86400_000).toISOString() };
   });
   afterEach(async () => {
@@ -89,6 +91,8 @@ describe('built daemon: signals under load (e2e)', function () {
     daemon.proc.kill('SIGHUP');
     const reloaded = JSON.parse(await logged(daemon, /SIGHUP: configuration reloaded/));
     assert.deepEqual(reloaded.reloaded, ['log level']);
+    for (let i = 0; i < 100 && daemon.stderr.filter((l) => /SIGHUP: configuration reloaded/.test(l)).length < 2; i++) await sleep(20);
+    assert.equal(daemon.stderr.filter((l) => /SIGHUP: configuration reloaded/.test(l)).length, 2, 'each worker reloaded');
     const line = JSON.parse(await logged(daemon, /"msg":"request"/));
     assert.match(line.reqId, /^req-[0-9A-Za-z]{14}$/);
     assert.deepEqual([line.identity, line.ca, line.outcome, line.status], ['load', caId, 'issued', 200]);

@@ -49,7 +49,9 @@ describe('config/hsmca.service', () => {
     assert.equal(one('KillSignal'), 'SIGTERM');
     assert.ok(Number(one('TimeoutStopSec')) * 1000 > DEFAULTS.shutdownGraceMs + 10_000, 'room for drain + close');
     assert.ok(s.get('Environment')?.some((e) => e === 'HSMCA_PKCS11_PIN_FILE=%d/pin'), 'the PIN comes as a credential');
-    assert.equal(one('LoadCredential'), 'pin:/etc/hsmca/pin');
+    assert.deepEqual(s.get('LoadCredential'), ['pepper:/etc/hsmca/pepper', 'pin:/etc/hsmca/pin']);
+    assert.ok(s.get('Environment')?.some((e) => e === 'HSMCA_TOKEN_PEPPER_FILE=%d/pepper'), 'the pepper comes as a credential');
+    assert.equal(one('KillMode'), 'mixed', 'SIGTERM reaches the primary, which forwards it to the workers');
   });
 
   it('systemd-analyze verify accepts it and security --offline rates its exposure at most 2.0', function () {

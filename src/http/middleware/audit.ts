@@ -1,30 +1,40 @@
+import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
+import { outcomeOf, recordAuditEvent } from '../../audit/trail';
+import type { Claimed } from '../../auth/identity';
 import type { Store } from '../../store';
-import type { AuditEventRow } from '../../store/schema';
 import { asAppError } from './errors';
 
-type Outcome = AuditEventRow['outcome'];
+const CA_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The audit trail's word for how a request ended, from its status. */
-export const outcomeOf = (status: number): Outcome =>
-  status < 300 ? 'issued' : status === 401 || status === 403 ? 'denied' : status < 500 ? 'rejected' : 'failed';
+/**
+ * A caId as the audit trail and the logs keep it: a CA id as it is, anything else a client put
+ * in that place as a fingerprint, so a secret pasted into a URL is never written down.
+ */
+export function safeCaId(raw: string | undefined): string | undefined {
+  if (raw === undefined || CA_ID.test(raw)) return raw;
+  return `sha256:${crypto.createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
+}
 
 /** What a route tells the audit trail about its request, as it learns it. */
 export interface AuditState {
   caId?: string;
   serial?: string;
   csrSha256?: string;
+  /** What an identity-management request acted on, e.g. `identity:<id>`. */
+  target?: string;
 }
 
 /**
  * Writes one audit event for every request that reaches authentication: issued, denied,
- * rejected or failed. The event is committed before the response is sent; if that write
- * fails the request fails too (an unaudited issuance is worse than a refused one).
+ * rejected or failed, appended to the hash chain. The event is committed before the response
+ * is sent; if that write fails the request fails too (an unaudited issuance is worse than a
+ * refused one).
  */
 export function auditMiddleware(store: Store, action: string, log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const audit: AuditState = { caId: ctx.params?.caId };
+    const audit: AuditState = { caId: safeCaId(ctx.params?.caId) };
     ctx.state.audit = audit;
     let status = 200;
     let failure: unknown;
@@ -35,18 +45,13 @@ export function auditMiddleware(store: Store, action: string, log: Logger) {
       failure = e;
       status = asAppError(e).status;
     }
+    // A refused credential still names who it belonged to (see auth's `Claimed`).
+    const identity: Claimed | undefined = ctx.state.identity ?? ctx.state.claimed;
     try {
-      await store.insertAuditEvent({
-        time: new Date().toISOString(),
-        req_id: ctx.state.reqId,
-        identity: ctx.state.identity?.name ?? null,
-        action,
-        ca_id: audit.caId?.slice(0, 200) ?? null,
-        outcome: outcomeOf(status),
-        status,
-        serial: audit.serial ?? null,
-        csr_sha256: audit.csrSha256 ?? null,
-        client: ctx.ip || null,
+      await recordAuditEvent(store, {
+        time: new Date(), reqId: ctx.state.reqId, identity: identity?.name ?? null, credential: identity?.credential ?? null,
+        action, caId: audit.caId ?? null, target: audit.target ?? null, outcome: outcomeOf(status), status,
+        serial: audit.serial ?? null, csrSha256: audit.csrSha256 ?? null, client: ctx.ip || null,
       });
     } catch (e) {
       log.error({ reqId: ctx.state.reqId, err: e }, 'audit write failed');

@@ -35,7 +35,7 @@ export function errorsMiddleware(log: Logger) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
-        throw new AppError('NotFound', `Route ${ctx.method}:${ctx.path} not found`);
+        throw new AppError('NotFound', 'Route not found');
       }
     } catch (e) {
       const err = asAppError(e);

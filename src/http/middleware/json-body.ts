@@ -9,18 +9,40 @@ import { AppError, badRequest } from '../../errors';
 export async function readJsonBody(ctx: Context, limit: number): Promise<unknown> {
   const type = ctx.get('Content-Type');
   if (!/^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i.test(type)) {
-    throw badRequest(type ? `Unsupported Content-Type '${type.slice(0, 100)}': send application/json` : 'Content-Type must be application/json');
+    // Never echo the header back: error messages carry nothing the client sent but names.
+    throw badRequest('Content-Type must be application/json');
   }
   const encoding = ctx.get('Content-Encoding');
   if (encoding && encoding.toLowerCase() !== 'identity') throw badRequest('Content-Encoding is not supported');
   const declared = Number(ctx.get('Content-Length') || NaN);
   if (declared > limit) throw tooLarge(limit);
   const text = await readText(ctx, limit);
+  if (nestingDepth(text) > MAX_DEPTH) throw badRequest(`JSON nesting is deeper than ${MAX_DEPTH} levels`);
   try {
     return JSON.parse(text);
   } catch {
     throw badRequest('Body is not valid JSON');
   }
+}
+
+/** No request of ours nests deeper than 3; 32 leaves room and keeps deep input off the parser. */
+export const MAX_DEPTH = 32;
+
+/** Deepest `[`/`{` nesting outside strings, found in one pass before the parser sees the text. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }
 
 const tooLarge = (limit: number): AppError =>

@@ -2,7 +2,8 @@ import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../metrics/metrics';
 import { newRequestId } from '../request-id';
-import { outcomeOf, type AuditState } from './audit';
+import { outcomeOf } from '../../audit/trail';
+import type { AuditState } from './audit';
 
 /** Probes and scrapes arrive every few seconds; their successes are only worth a debug line. */
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
@@ -15,9 +16,9 @@ function outcome(ctx: Context): string {
 
 /**
  * Outermost middleware: gives the request its id, then, once the response is decided, writes
- * one structured log line (reqId, identity, CA, outcome, status, duration) and the metrics
- * (duration by route template — never the raw path, whose cardinality a client controls —
- * and issued certificates by CA).
+ * one structured log line (reqId, route, identity, CA, outcome, status, duration) and the
+ * metrics (duration by route template, issued certificates by CA). Never the raw path or query:
+ * a path carries whatever a client typed, secrets included, and its cardinality is the client's.
  */
 export function observeMiddleware(log: Logger, metrics: Metrics) {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -31,7 +32,7 @@ export function observeMiddleware(log: Logger, metrics: Metrics) {
     if (audit?.serial && ctx.status < 300 && audit.caId) metrics.certificatesIssued.inc({ ca: audit.caId });
     const level = QUIET_ROUTES.has(route) && ctx.status < 400 ? 'debug' : 'info';
     log[level]({
-      reqId: ctx.state.reqId, method: ctx.method, path: ctx.path, route, status: ctx.status, ms: Math.round(seconds * 1e5) / 100,
+      reqId: ctx.state.reqId, method: ctx.method, route, status: ctx.status, ms: Math.round(seconds * 1e5) / 100,
       identity: ctx.state.identity?.name, ca: audit?.caId, serial: audit?.serial, outcome: outcome(ctx),
     }, 'request');
   };

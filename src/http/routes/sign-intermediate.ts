@@ -1,13 +1,7 @@
-import crypto from 'node:crypto';
-import type { Router, RouterMiddleware } from '@koa/router';
-import { compileRequest, findOperation, routerPath } from '../../api/openapi';
-import { validateRequest } from '../validate';
-import { readJsonBody } from '../middleware/json-body';
+import type { Router } from '@koa/router';
 import { signIntermediate } from '../../services/sign-intermediate';
 import type { AppDeps } from '../app';
-import type { AuditState } from '../middleware/audit';
-
-const OPERATION = 'signIntermediateCa';
+import { operation } from '../operation';
 
 interface Body {
   csr: string;
@@ -16,25 +10,15 @@ interface Body {
   maxPathLength: number;
 }
 
-/** `POST /api/v1/cert-manager/ca/internal/{caId}/sign-intermediate` — the seed's one operation. */
-export function signIntermediateRoute(router: Router, deps: AppDeps, guard: RouterMiddleware[]): void {
-  const validators = compileRequest(OPERATION);
-  const path = routerPath(findOperation(OPERATION).path);
-  router.post(path, ...guard, async (ctx) => {
-    const raw = await readJsonBody(ctx, deps.bodyLimit);
-    const audit: AuditState = ctx.state.audit;
-    if (typeof (raw as Partial<Body> | null)?.csr === 'string') {
-      audit.csrSha256 = crypto.createHash('sha256').update((raw as Body).csr).digest('hex');
-    }
-    const { body, dates } = validateRequest<Body>(validators, ctx.params, raw, ['notBefore', 'notAfter']);
-    ctx.body = await signIntermediate(deps.services, {
-      caId: ctx.params.caId,
-      csr: body.csr,
-      notBefore: dates.notBefore,
-      notAfter: dates.notAfter as Date,
-      maxPathLength: body.maxPathLength,
-      identity: ctx.state.identity,
-      reqId: ctx.state.reqId,
-    }, audit);
+/** `POST /api/v1/cert-manager/ca/internal/{caId}/sign-intermediate` — the seed's operation. */
+export function signIntermediateRoute(router: Router, deps: AppDeps): void {
+  operation<Body>(router, deps, {
+    operationId: 'signIntermediateCa',
+    action: 'sign-intermediate',
+    dates: ['notBefore', 'notAfter'],
+    handle: ({ body, params, dates, identity, reqId, note }) => signIntermediate(deps.services, {
+      caId: params.caId, csr: body.csr, notBefore: dates.notBefore, notAfter: dates.notAfter as Date,
+      maxPathLength: body.maxPathLength, identity, reqId,
+    }, note),
   });
 }

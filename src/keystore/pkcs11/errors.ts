@@ -4,8 +4,11 @@
  * `HsmUnavailable` (503). The codes are the standard `pkcs11t.h` values.
  */
 import { AppError, hsmUnavailable } from '../../errors';
+import type { KeyStoreEvents } from '../keystore';
+import { ckrName } from './names';
 
 export const CKR = {
+  SLOT_ID_INVALID: 0x03,
   GENERAL_ERROR: 0x05,
   DEVICE_ERROR: 0x30,
   DEVICE_MEMORY: 0x31,
@@ -42,6 +45,21 @@ const SESSION_LOST: ReadonlySet<number> = new Set([
   CKR.USER_NOT_LOGGED_IN,
 ]);
 
+/**
+ * Codes after which the module itself may need C_Finalize + C_Initialize before a session can be
+ * opened again: the library lost its state (an HSM client restarted) or the token went away and
+ * came back under a new slot.
+ */
+const MODULE_LOST: ReadonlySet<number> = new Set([
+  CKR.CRYPTOKI_NOT_INITIALIZED,
+  CKR.DEVICE_ERROR,
+  CKR.DEVICE_REMOVED,
+  CKR.GENERAL_ERROR,
+  CKR.SLOT_ID_INVALID,
+  CKR.TOKEN_NOT_PRESENT,
+  CKR.TOKEN_NOT_RECOGNIZED,
+]);
+
 /** PIN failures: reported once and never retried, since a retry loop locks the token. */
 const PIN_REASONS: ReadonlyMap<number, string> = new Map([
   [CKR.PIN_INCORRECT, 'HSM login failed: PIN incorrect'],
@@ -51,12 +69,6 @@ const PIN_REASONS: ReadonlyMap<number, string> = new Map([
   [CKR.PIN_LOCKED, 'HSM login failed: PIN locked'],
 ]);
 
-/** For log messages: the CKR_ name when it is one of ours, else the number. */
-function ckrName(code: number): string {
-  const name = Object.entries(CKR).find(([, value]) => value === code)?.[0];
-  return name ? `CKR_${name}` : `CKR 0x${code.toString(16)}`;
-}
-
 /** The CKR_ code of a pkcs11js `Pkcs11Error`, or undefined for anything else. */
 export function ckrCode(err: unknown): number | undefined {
   if (!(err instanceof Error) || err.name !== 'Pkcs11Error') return undefined;
@@ -64,13 +76,21 @@ export function ckrCode(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The operation failed because its session (or the whole module) is gone: recover, retry once. */
 export function isSessionLost(err: unknown): boolean {
   const code = ckrCode(err);
-  return code !== undefined && SESSION_LOST.has(code);
+  return code !== undefined && (SESSION_LOST.has(code) || code === CKR.CRYPTOKI_NOT_INITIALIZED);
 }
 
+/** Re-opening a session failed in a way a fresh C_Initialize may cure. */
+export function isModuleLost(err: unknown): boolean {
+  const code = ckrCode(err) ?? ckrCode((err as { cause?: unknown } | undefined)?.cause);
+  return code !== undefined && MODULE_LOST.has(code);
+}
+
+/** Also looks through an `AppError` at its cause: a PIN error must never lead to another login. */
 export function isPinError(err: unknown): boolean {
-  const code = ckrCode(err);
+  const code = ckrCode(err) ?? ckrCode((err as { cause?: unknown } | undefined)?.cause);
   return code !== undefined && PIN_REASONS.has(code);
 }
 
@@ -84,4 +104,11 @@ export function toAppError(err: unknown, what: string): unknown {
   const code = ckrCode(err);
   if (code === undefined) return err;
   return hsmUnavailable(err, PIN_REASONS.get(code) ?? `${what}: ${ckrName(code)}`);
+}
+
+/** Counts a PKCS#11 error (raw or wrapped in an AppError) by its CKR_ name; errors of our own are not the token's. */
+export function reportError(events: KeyStoreEvents | undefined, err: unknown, operation: string): void {
+  if (!events?.failed) return;
+  const code = ckrCode(err) ?? (err instanceof AppError ? ckrCode(err.cause) : undefined);
+  if (code !== undefined) events.failed({ code: ckrName(code), operation });
 }

@@ -7,6 +7,7 @@ import { badRequest } from '../../errors';
 import type { KeyAlgorithm, SignatureAlgorithm } from '../keystore';
 import { ecdsaRawToDer } from './ecdsa-der';
 import { KEY_SPECS } from './key-algorithms';
+import { ckmName } from './names';
 
 /** How to sign one way: hash on the host first or not, which mechanism, how to shape the output. */
 export interface SignPlan {
@@ -65,7 +66,7 @@ export function probeMechanisms(slot: graphene.Slot): Set<number> {
 }
 
 function need(available: ReadonlySet<number>, type: number, what: string): number {
-  if (!available.has(type)) throw badRequest(`the token has no mechanism for ${what} (CKM 0x${type.toString(16)})`);
+  if (!available.has(type)) throw badRequest(`the token has no ${ckmName(type)} mechanism for ${what}`);
   return type;
 }
 

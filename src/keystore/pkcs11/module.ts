@@ -46,6 +46,23 @@ export function acquireModule(path: string): graphene.Module {
   return module;
 }
 
+/**
+ * C_Finalize + C_Initialize on a loaded module, for a library that lost its state (an HSM client
+ * that restarted answers CKR_CRYPTOKI_NOT_INITIALIZED) or a token that left and came back. Every
+ * session of this process on the module is gone afterwards, and the login with them: callers
+ * must have no operation in flight, then re-open and log in again.
+ */
+export function reinitializeModule(path: string): void {
+  const entry = loaded.get(path);
+  if (!entry) throw new Error('reinitializeModule on a module that is not loaded');
+  try {
+    entry.module.finalize();
+  } catch {
+    // Already finalized from the library's point of view; initializing is what matters.
+  }
+  entry.module.initialize({ flags: CKF_OS_LOCKING_OK });
+}
+
 /** Finalizes and unloads the module once its last user is gone. */
 export function releaseModule(path: string): void {
   const entry = loaded.get(path);
@@ -102,7 +119,11 @@ export function claimLogin(path: string, slot: graphene.Slot, pin: string, verif
     return;
   }
   if (!verified && !timingSafeEqual(login.pinDigest, digest(pin))) {
-    throw hsmUnavailable(undefined, 'HSM login failed: PIN incorrect');
+    // Shaped like the token's own answer so that it is treated as one: never retried.
+    const cause = Object.assign(new Error('PIN differs from the one this process logged in with'), {
+      name: 'Pkcs11Error', code: CKR.PIN_INCORRECT,
+    });
+    throw hsmUnavailable(cause, 'HSM login failed: PIN incorrect');
   }
   login.users++;
 }

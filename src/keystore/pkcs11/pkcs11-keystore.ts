@@ -1,4 +1,5 @@
 /** The PKCS#11 `KeyStore`: keys generated in and used from one token, by RFC 7512 URI. */
+import * as graphene from 'graphene-pk11';
 import { AppError, badRequest, hsmUnavailable } from '../../errors';
 import {
   KEY_ALGORITHMS, SIGNATURE_ALGORITHMS,
@@ -14,7 +15,7 @@ import { generateKeyPairInToken } from './keygen';
 import { planSignature } from './mechanisms';
 import { readPublicKey } from './public-key';
 import { Pkcs11Signer } from './signer';
-import { Token } from './token';
+import { Token, type TokenStatus } from './token';
 import { formatPkcs11Uri } from './uri';
 
 export interface Pkcs11KeyStoreOptions {
@@ -24,11 +25,26 @@ export interface Pkcs11KeyStoreOptions {
   tokenLabel: string;
   /** User PIN, read by the caller from a file or the environment. */
   pin: string;
-  /** Operation sessions (default 4, the size of libuv's thread pool C_Sign runs on). */
+  /**
+   * Operation sessions (default 4, the size of libuv's default thread pool C_Sign runs on),
+   * lowered to what the token allows beside the login session.
+   */
   sessions?: number;
+  /** Longest a signature may take, waiting for a session included (default 10 s); then 503. */
+  signTimeoutMs?: number;
+  /**
+   * For the daemon: when the token cannot be opened (absent, PIN refused), return a key store
+   * that is down and says why (`status()`), retrying in the background unless the PIN was refused.
+   */
+  lenient?: boolean;
+  /** Told whenever the token becomes usable or unusable. */
+  onStatus?: (status: TokenStatus) => void;
   /** Optional observer (metrics): sign latencies by mechanism, PKCS#11 errors by CKR_ name. */
   events?: KeyStoreEvents;
 }
+
+export const DEFAULT_SESSIONS = 4;
+export const DEFAULT_SIGN_TIMEOUT_MS = 10_000;
 
 class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
   private readonly keys: KeyCache;
@@ -46,7 +62,7 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
       const made = await generateKeyPairInToken(session, algorithm, label);
       // Read while the session is still ours: its objects are read through it.
       return { id: made.id, spki: readPublicKey(made.keys.publicKey).spki };
-    }, false);
+    }, { retry: false });
     return { uri: formatPkcs11Uri({ token: this.token.label, object: label, id }), spki };
   }
 
@@ -67,14 +83,28 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
     });
   }
 
+  findKeys(label: string): Promise<GeneratedKey[]> {
+    return this.token.lookup('PKCS#11 key lookup', (session) => {
+      const found = session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label });
+      const ids = Array.from({ length: found.length }, (_, i) => found.items(i).getAttribute('id') as Buffer);
+      return ids.map((id) => findKey(session, this.token.label, { object: label, id }))
+        .map((k) => ({ uri: k.uri, spki: k.spki }))
+        .sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
+    });
+  }
+
   async health(): Promise<void> {
     try {
-      this.healthSigner ??= openHealthSigner(this.token, this);
+      this.healthSigner ??= openHealthSigner(this);
       await checkSignature(await this.healthSigner);
     } catch (err) {
       this.healthSigner = undefined; // find or make it afresh next time
       throw err instanceof AppError && err.kind === 'HsmUnavailable' ? err : hsmUnavailable(err, 'HSM health check failed');
     }
+  }
+
+  status(): TokenStatus {
+    return this.token.status();
   }
 
   inspectKey(uri: string): Promise<KeyAttributes> {
@@ -99,9 +129,10 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
  * when the module, the token or the login fails (PIN errors are never retried).
  */
 export async function openPkcs11KeyStore(opts: Pkcs11KeyStoreOptions): Promise<KeyStore & KeyInspector & SessionUsage> {
-  const sessions = opts.sessions ?? 4;
+  const sessions = opts.sessions ?? DEFAULT_SESSIONS;
   if (!Number.isInteger(sessions) || sessions < 1) throw new Error('sessions must be a positive integer');
   return new Pkcs11KeyStore(await Token.open({
-    module: opts.module, tokenLabel: opts.tokenLabel, pin: opts.pin, sessions, events: opts.events,
+    module: opts.module, tokenLabel: opts.tokenLabel, pin: opts.pin, sessions,
+    opTimeoutMs: opts.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS, lenient: opts.lenient, onStatus: opts.onStatus, events: opts.events,
   }));
 }

@@ -21,6 +21,14 @@ interface Waiter<S> {
   reject(err: unknown): void;
 }
 
+/** Thrown by `use` when its signal aborts while it waits for a session. */
+export class LeaseAborted extends Error {
+  constructor() {
+    super('gave up waiting for a session');
+    this.name = 'LeaseAborted';
+  }
+}
+
 export class SessionPool<S> {
   private readonly idle: S[] = [];
   private readonly leased = new Map<S, number>();
@@ -29,14 +37,33 @@ export class SessionPool<S> {
   private epoch = 0;
   private closed = false;
   private drained: (() => void) | undefined;
+  private readonly idleWaiters = new Set<() => void>();
+
+  private size: number;
 
   constructor(private readonly options: SessionPoolOptions<S>) {
-    if (!(options.size >= 1)) throw new Error('session pool size must be at least 1');
+    this.size = options.size;
+    this.resize(options.size);
   }
 
-  /** Runs `fn` with a session of its own; the session returns to the pool afterwards. */
-  async use<T>(fn: (session: S) => Promise<T>): Promise<T> {
-    const session = await this.acquire();
+  /** Changes how many sessions may be open at once (sessions beyond it close as they return). */
+  resize(size: number): void {
+    if (!(size >= 1)) throw new Error('session pool size must be at least 1');
+    this.size = size;
+    while (this.idle.length > 0 && this.idle.length + this.leased.size > size) this.safeClose(this.idle.pop()!);
+  }
+
+  get capacity(): number {
+    return this.size;
+  }
+
+  /**
+   * Runs `fn` with a session of its own; the session returns to the pool afterwards. When
+   * `signal` aborts while waiting for a session, the wait ends with `LeaseAborted` and no
+   * session is taken (an operation already running cannot be called back: PKCS#11 has no cancel).
+   */
+  async use<T>(fn: (session: S) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const session = await this.acquire(signal);
     let broken = false;
     try {
       return await fn(session);
@@ -63,22 +90,58 @@ export class SessionPool<S> {
     return new Promise((resolve) => (this.drained = resolve));
   }
 
+  /** Resolves true once no session is leased, or false after `timeoutMs` (an operation hangs). */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    if (this.leased.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(done);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.idleWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      this.idleWaiters.add(done);
+    });
+  }
+
   get stats(): { idle: number; leased: number; waiting: number } {
     return { idle: this.idle.length, leased: this.leased.size, waiting: this.waiters.length };
   }
 
-  private acquire(): Promise<S> {
+  private acquire(signal?: AbortSignal): Promise<S> {
     if (this.closed) return Promise.reject(this.options.closedError());
+    if (signal?.aborted) return Promise.reject(new LeaseAborted());
     const session = this.idle.pop();
     if (session !== undefined) return Promise.resolve(this.lease(session));
-    if (this.leased.size < this.options.size) {
+    if (this.leased.size < this.size) {
       try {
         return Promise.resolve(this.lease(this.options.open()));
       } catch (err) {
         return Promise.reject(err);
       }
     }
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new LeaseAborted());
+      };
+      const waiter: Waiter<S> = {
+        resolve: (session) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(session);
+        },
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
   }
 
   private lease(session: S): S {
@@ -89,9 +152,11 @@ export class SessionPool<S> {
   private release(session: S, broken: boolean): void {
     const epoch = this.leased.get(session);
     this.leased.delete(session);
-    if (!broken && !this.closed && epoch === this.epoch) this.idle.push(session);
+    const fits = this.idle.length + this.leased.size < this.size;
+    if (!broken && !this.closed && epoch === this.epoch && fits) this.idle.push(session);
     else this.safeClose(session);
     this.serveWaiters();
+    if (this.leased.size === 0) for (const done of [...this.idleWaiters]) done();
     if (this.closed && this.leased.size === 0) this.drained?.();
   }
 
@@ -103,7 +168,7 @@ export class SessionPool<S> {
   private serveWaiters(): void {
     while (this.waiters.length > 0) {
       const session = this.idle.pop();
-      if (session === undefined && this.leased.size >= this.options.size) return;
+      if (session === undefined && this.leased.size >= this.size) return;
       const waiter = this.waiters.shift()!;
       try {
         waiter.resolve(this.lease(session ?? this.options.open()));

@@ -45,7 +45,7 @@ export class Pkcs11Signer implements Signer {
       const signature = await signOnce(session, plan.mechanism, this.keys.get(ref).privateKey, data);
       this.token.events?.signed?.({ mechanism: this.mechanism, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
       return signature;
-    });
+    }, { timed: true });
     return plan.toX509(raw);
   }
 }

@@ -1,31 +1,56 @@
 /**
  * One logged-in token: the long-lived session that keeps the login alive (closing a process's
  * last session logs it out), the pool of operation sessions, the probed mechanisms, and the
- * recovery path for sessions the token has dropped (idle timeouts, HSM restarts).
+ * way back when the token drops sessions, leaves, or its library loses its state.
+ *
+ * The token is either up or down. Down carries the reason (what readiness and the log say) and
+ * whether to try again: a PIN the token refused is never tried again, since a retry loop locks
+ * real tokens; anything else is retried in the background with back-off, while every operation
+ * fails at once with HsmUnavailable (503) instead of queueing behind a dead HSM.
  */
 import * as graphene from 'graphene-pk11';
 import { AppError, hsmUnavailable } from '../../errors';
 import type { KeyStoreEvents } from '../keystore';
-import { ckrCode, isSessionLost, toAppError } from './errors';
+import { isModuleLost, isPinError, isSessionLost, reportError, toAppError } from './errors';
 import { probeMechanisms } from './mechanisms';
-import { ckrName } from './names';
-import { acquireModule, claimLogin, findSlot, loginUser, releaseLogin, releaseModule } from './module';
+import {
+  acquireModule, claimLogin, findSlot, loginUser, reinitializeModule, releaseLogin, releaseModule,
+} from './module';
 import { SessionPool } from './session-pool';
 
 export interface TokenOptions {
   module: string;
   tokenLabel: string;
   pin: string;
+  /** Operation sessions; the token's own limit lowers it. */
   sessions: number;
-  /** Told about every PKCS#11 error the token returns (for metrics). */
+  /** Longest a timed operation (a signature, waiting for a session included) may take. */
+  opTimeoutMs: number;
+  /** Start down (and keep trying) rather than throw when the first open fails. */
+  lenient?: boolean;
+  /** Told each time the token becomes usable or unusable, for the log. */
+  onStatus?: (status: TokenStatus) => void;
+  /** Told about every PKCS#11 error the token returns, and about signatures (for metrics). */
   events?: KeyStoreEvents;
 }
 
-const RW_SESSION = graphene.SessionFlag.RW_SESSION | graphene.SessionFlag.SERIAL_SESSION;
+export interface TokenStatus {
+  ready: boolean;
+  /** Why the token is unusable. */
+  reason?: string;
+  /** Whether it is being retried (false after a PIN error: that needs the operator). */
+  retrying?: boolean;
+}
 
-/** The CKR_ code behind an error, whether raw or already wrapped in an AppError. */
-const codeBehind = (err: unknown): number | undefined =>
-  ckrCode(err) ?? (err instanceof AppError ? ckrCode(err.cause) : undefined);
+type State =
+  | { up: true; slot: graphene.Slot; anchor: graphene.Session }
+  | { up: false; error: AppError; retryable: boolean };
+
+const RW_SESSION = graphene.SessionFlag.RW_SESSION | graphene.SessionFlag.SERIAL_SESSION;
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 5_000;
+/** CK_EFFECTIVELY_INFINITE and CK_UNAVAILABLE_INFORMATION as graphene reports them. */
+const NO_SESSION_LIMIT = new Set([0, 0xffffffff, -1]);
 
 function closeQuietly(session: graphene.Session): void {
   try {
@@ -37,19 +62,19 @@ function closeQuietly(session: graphene.Session): void {
 
 export class Token {
   private gen = 0;
+  private state: State = { up: false, error: hsmUnavailable(undefined, 'PKCS#11 token not opened yet'), retryable: false };
   private readonly pool: SessionPool<graphene.Session>;
+  private known: ReadonlySet<number> = new Set();
+  private claimedSlot: graphene.Slot | undefined;
   private recovering: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private backoff = RETRY_MIN_MS;
 
-  private constructor(
-    private readonly options: TokenOptions,
-    private readonly slot: graphene.Slot,
-    private anchor: graphene.Session,
-    readonly mechanisms: ReadonlySet<number>,
-  ) {
+  private constructor(private readonly options: TokenOptions, private readonly module: graphene.Module) {
     this.pool = new SessionPool({
       size: options.sessions,
-      open: () => slot.open(RW_SESSION),
+      open: () => this.up().slot.open(RW_SESSION),
       close: closeQuietly,
       // A session whose token operation failed may still hold an active operation; our own
       // validation errors (AppError) happen before any operation starts.
@@ -58,21 +83,23 @@ export class Token {
     });
   }
 
+  /**
+   * Loads the module (a library that cannot be loaded is a configuration error: thrown) and
+   * logs in. Other failures are thrown too, unless `lenient`: then the token starts down.
+   */
   static async open(options: TokenOptions): Promise<Token> {
-    const module = acquireModule(options.module);
-    let anchor: graphene.Session | undefined;
+    const token = new Token(options, acquireModule(options.module));
     try {
-      const slot = findSlot(module, options.tokenLabel);
-      anchor = slot.open(RW_SESSION);
-      const verified = await loginUser(anchor, options.pin);
-      claimLogin(options.module, slot, options.pin, verified);
-      return new Token(options, slot, anchor, probeMechanisms(slot));
+      await token.connect(false);
     } catch (err) {
       reportError(options.events, err, 'open token');
-      if (anchor) closeQuietly(anchor);
-      releaseModule(options.module);
-      throw toAppError(err, 'cannot open PKCS#11 token');
+      if (!options.lenient) {
+        releaseModule(options.module);
+        throw toAppError(err, 'cannot open PKCS#11 token');
+      }
+      token.markDown(err);
     }
+    return token;
   }
 
   /** Advances whenever sessions are re-established; key handles are re-found after it moves. */
@@ -93,21 +120,46 @@ export class Token {
     return this.pool.stats;
   }
 
+  /** The mechanism types the token offered when it was last up. */
+  get mechanisms(): ReadonlySet<number> {
+    return this.known;
+  }
+
+  status(): TokenStatus {
+    if (this.state.up) return { ready: true };
+    return { ready: false, reason: this.state.error.message, retrying: this.state.retryable && !this.closing };
+  }
+
   /**
    * The login session, for short synchronous calls (object search, attribute reads). Safe to
    * share: JavaScript runs them one at a time and no async operation ever runs on it.
    */
   get session(): graphene.Session {
-    if (this.closing) throw hsmUnavailable(undefined, 'key store is closed');
-    return this.anchor;
+    return this.up().anchor;
   }
 
   /**
    * Runs `fn` on a session of its own. When the token has dropped the session (or the login),
    * re-opens and re-logs in, then tries once more if `retry`; failures become HsmUnavailable.
+   * With `timed`, gives up after `opTimeoutMs` (the operation itself cannot be cancelled: its
+   * session comes back to the pool when the token answers).
    */
-  run<T>(what: string, fn: (session: graphene.Session) => Promise<T>, retry = true): Promise<T> {
-    return this.withRecovery(what, () => this.pool.use(fn), retry);
+  run<T>(what: string, fn: (session: graphene.Session) => Promise<T>, opts: { retry?: boolean; timed?: boolean } = {}): Promise<T> {
+    const retry = opts.retry ?? true;
+    if (!opts.timed) return this.withRecovery(what, () => this.pool.use(fn), retry);
+    const limit = this.options.opTimeoutMs;
+    const abort = new AbortController();
+    const work = this.withRecovery(what, () => this.pool.use(fn, abort.signal), retry);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        abort.abort();
+        reject(hsmUnavailable(undefined, `${what} timed out after ${limit} ms`));
+      }, limit);
+      work.then(
+        (value) => (clearTimeout(timer), resolve(value)),
+        (err) => (clearTimeout(timer), reject(err)),
+      );
+    });
   }
 
   /** Runs a short synchronous call on the login session, with the same recovery as run(). */
@@ -115,25 +167,30 @@ export class Token {
     return this.withRecovery(what, async () => fn(this.session), true);
   }
 
+  private up(): Extract<State, { up: true }> {
+    if (this.closing) throw hsmUnavailable(undefined, 'key store is closed');
+    if (!this.state.up) throw this.state.error;
+    return this.state;
+  }
+
   private async withRecovery<T>(what: string, attempt: () => Promise<T>, retry: boolean): Promise<T> {
     // Cached key handles are not to be trusted while the token is being re-opened. (No await
     // otherwise: leases are then taken synchronously, in call order.)
     if (this.recovering) await this.recovering.catch(() => undefined);
+    this.up();
     const generation = this.generation;
     try {
       return await attempt();
     } catch (err) {
       reportError(this.events, err, what);
       if (!isSessionLost(err) || this.closing) throw toAppError(err, what);
-      await this.recover(generation).catch((failed: unknown) => {
-        reportError(this.events, failed, 'recovery');
-        throw failed;
-      });
+      await this.recover(generation);
       if (!retry) throw toAppError(err, what);
       try {
         return await attempt();
       } catch (again) {
         reportError(this.events, again, what);
+        if (isSessionLost(again) && !this.closing) this.recover(this.generation).catch(() => undefined);
         throw toAppError(again, what);
       }
     }
@@ -145,54 +202,110 @@ export class Token {
    */
   private recover(failedIn: number): Promise<void> {
     if (this.recovering) return this.recovering;
+    if (!this.state.up) return Promise.reject(this.state.error);
     if (failedIn !== this.generation) return Promise.resolve();
-    this.recovering = this.reopen().finally(() => (this.recovering = undefined));
+    this.recovering = this.reconnect().finally(() => (this.recovering = undefined));
     return this.recovering;
   }
 
-  private async reopen(): Promise<void> {
+  /**
+   * Re-open and log in again; when the library or the slot is gone, re-initialise the module
+   * first (only once no operation is running on it). When nothing works, the token goes down.
+   */
+  private async reconnect(): Promise<void> {
     this.pool.reset();
-    let fresh: graphene.Session;
     try {
-      fresh = this.slot.open(RW_SESSION);
+      try {
+        await this.connect(false);
+        return;
+      } catch (err) {
+        if (isPinError(err) || !isModuleLost(err)) throw err;
+      }
+      // C_Finalize under a C_Sign still running on another thread is undefined behaviour.
+      if (!(await this.pool.whenIdle(this.options.opTimeoutMs))) {
+        throw hsmUnavailable(undefined, 'PKCS#11 operations hang; the module cannot be re-initialised');
+      }
+      await this.connect(true);
     } catch (err) {
-      throw hsmUnavailable(err, 'PKCS#11 token lost and cannot be re-opened');
+      // Foreground recoveries and background retries alike: each failed attempt is counted once.
+      reportError(this.events, err, 'recovery');
+      this.markDown(err);
+      throw this.state.up ? err : this.state.error;
     }
+  }
+
+  /** Finds the token, opens the login session, logs in (once per process), probes mechanisms. */
+  private async connect(reinitialize: boolean): Promise<void> {
+    if (reinitialize) reinitializeModule(this.options.module);
+    const slot = findSlot(this.module, this.options.tokenLabel);
+    const anchor = slot.open(RW_SESSION);
     try {
-      await loginUser(fresh, this.options.pin);
+      const verified = await loginUser(anchor, this.options.pin);
+      if (!this.claimedSlot) {
+        claimLogin(this.options.module, slot, this.options.pin, verified);
+        this.claimedSlot = slot;
+      }
+      this.known = probeMechanisms(slot);
+      this.fitPool(slot);
     } catch (err) {
-      closeQuietly(fresh);
+      closeQuietly(anchor);
       throw err;
     }
-    const old = this.anchor;
-    this.anchor = fresh;
-    closeQuietly(old);
+    const previous = this.state;
+    this.state = { up: true, slot, anchor };
+    if (previous.up) closeQuietly(previous.anchor);
+    this.backoff = RETRY_MIN_MS;
     // Only now, with the new login session in place, may key handles be looked up again.
     this.gen++;
+    if (!previous.up) this.options.onStatus?.(this.status());
+  }
+
+  /** Keeps one session of the token's limit for the login session. */
+  private fitPool(slot: graphene.Slot): void {
+    const max = slot.getToken().maxRwSessionCount;
+    if (!NO_SESSION_LIMIT.has(max) && max - 1 < this.pool.capacity) this.pool.resize(Math.max(1, max - 1));
+  }
+
+  private markDown(err: unknown): void {
+    const converted = toAppError(err, 'PKCS#11 token unusable');
+    const error = converted instanceof AppError && converted.kind === 'HsmUnavailable'
+      ? converted : hsmUnavailable(err, 'PKCS#11 token unusable');
+    if (this.state.up) closeQuietly(this.state.anchor);
+    this.pool.reset();
+    const wasUp = this.state.up;
+    const previousReason = this.state.up ? undefined : this.state.error.message;
+    this.state = { up: false, error, retryable: !isPinError(err) };
+    if (wasUp || previousReason !== error.message) this.options.onStatus?.(this.status());
+    if (this.state.retryable && !this.closing) this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      if (this.closing || this.recovering) return;
+      this.recovering = this.reconnect().catch(() => undefined).finally(() => (this.recovering = undefined));
+    }, this.backoff);
+    this.retryTimer.unref();
+    this.backoff = Math.min(this.backoff * 2, RETRY_MAX_MS);
   }
 
   /** Waits for leased operations, logs out if no other key store shares the login, finalizes. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      clearTimeout(this.retryTimer);
       await this.pool.close();
       await this.recovering?.catch(() => undefined);
-      if (releaseLogin(this.options.module, this.slot)) {
+      const anchor = this.state.up ? this.state.anchor : undefined;
+      if (this.claimedSlot && releaseLogin(this.options.module, this.claimedSlot)) {
         try {
-          this.anchor.logout();
+          anchor?.logout();
         } catch {
           // Already logged out (the token dropped us); closing continues.
         }
       }
-      closeQuietly(this.anchor);
+      if (anchor) closeQuietly(anchor);
       releaseModule(this.options.module);
     })();
     return this.closing;
   }
-}
-
-/** Counts a PKCS#11 error by its CKR_ name; errors of our own (no CKR code) are not the token's. */
-function reportError(events: KeyStoreEvents | undefined, err: unknown, operation: string): void {
-  if (!events?.failed) return;
-  const code = codeBehind(err);
-  if (code !== undefined) events.failed({ code: ckrName(code), operation });
 }

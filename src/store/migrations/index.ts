@@ -1,12 +1,16 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { Dialect } from '../dialect';
 import { initial } from './001-initial';
+import { revocation } from './002-revocation';
+import { identitiesAudit } from './003-identities-audit';
 
 /** Forward-only, versioned migrations, applied in name order. Never edit one that has shipped. */
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
     return {
       '001-initial': initial(dialect),
+      '002-revocation': revocation(),
+      '003-identities-audit': identitiesAudit(dialect),
     };
   },
 });

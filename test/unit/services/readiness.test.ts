@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openPkcs11KeyStore, type KeyStore } from '../../../src/keystore';
+import { createServiceDeps } from '../../../src/services/deps';
 import { Readiness } from '../../../src/services/readiness';
 import { openSqliteStore, type Store } from '../../../src/store';
 import { createSoftHsmToken } from '../../helpers/softhsm';
@@ -32,31 +33,31 @@ describe('services/readiness', function () {
   });
 
   it('is ready when the database answers and the token signs', async () => {
-    const r = await new Readiness({ store, keyStore }).check();
-    assert.deepEqual(r, { ready: true, checks: { database: 'ok', hsm: 'ok' } });
+    const r = await new Readiness({ services: createServiceDeps({ store, keyStore }) }).check();
+    assert.deepEqual(r, { ready: true, problems: [] });
   });
 
   it('a test signature past the deadline is not ready, and is not started again while it waits', async () => {
-    const readiness = new Readiness({ store, keyStore, deadlineMs: 20, cacheMs: 0 });
+    const readiness = new Readiness({ services: createServiceDeps({ store, keyStore }), deadlineMs: 20, cacheMs: 0 });
     await readiness.check(); // the health key exists from here on: only its signature is left to wait
     const generation = keyStore.generateKeyPair('RSA_4096', 'busy'); // holds the only session
     const first = await readiness.check();
-    assert.deepEqual(first, { ready: false, checks: { database: 'ok', hsm: 'HSM test signature took over 20 ms' } });
+    assert.deepEqual(first, { ready: false, problems: ['HSM: test signature took over 20 ms'] });
     const second = await readiness.check();
-    assert.equal(second.checks.hsm, 'HSM test signature still unanswered (over 20 ms)');
+    assert.deepEqual(second.problems, ['HSM: test signature still unanswered (over 20 ms)']);
     await generation;
     let last = second;
     for (let i = 0; i < 50 && !last.ready; i++) {
       await sleep(20);
       last = await readiness.check();
     }
-    assert.deepEqual(last, { ready: true, checks: { database: 'ok', hsm: 'ok' } });
+    assert.deepEqual(last, { ready: true, problems: [] });
   });
 
   it('a closed database is not ready, with a reason that names no file', async () => {
     const other = await openSqliteStore(path.join(dir, 'closed.sqlite'));
     await other.close();
-    const r = await new Readiness({ store: other, keyStore }).check();
-    assert.deepEqual(r, { ready: false, checks: { database: 'database unreachable', hsm: 'ok' } });
+    const r = await new Readiness({ services: createServiceDeps({ store: other, keyStore }) }).check();
+    assert.deepEqual(r, { ready: false, problems: ['database: unreachable'] });
   });
 });

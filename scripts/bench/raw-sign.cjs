@@ -1,0 +1,51 @@
+// The token's raw C_Sign rate, the way the daemon signs: one process, `sessions` sessions each
+// running C_SignInit + C_Sign (on libuv's thread pool) back to back for `seconds`.
+// Usage: node raw-sign.cjs <module> <token label> <pin> <key label> <EC|RSA> <sessions> <seconds>
+// Prints the number of signatures made as JSON.
+'use strict';
+const pkcs11js = require('pkcs11js');
+const [modulePath, label, pin, keyLabel, kind, sessions, seconds] = process.argv.slice(2);
+const lib = new pkcs11js.PKCS11();
+lib.load(modulePath);
+lib.C_Initialize({ flags: 2 }); // CKF_OS_LOCKING_OK
+const slot = lib.C_GetSlotList(true).find((s) => lib.C_GetTokenInfo(s).label.trim() === label);
+const open = () => lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+const anchor = open();
+for (let attempt = 0; ; attempt++) {
+  try {
+    lib.C_Login(anchor, pkcs11js.CKU_USER, pin);
+    break;
+  } catch (e) {
+    // Logins from several processes at once can get CKR_GENERAL_ERROR on SoftHSM.
+    if (/ALREADY_LOGGED_IN/.test(e.message)) break;
+    if (attempt > 20) throw e;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+}
+lib.C_FindObjectsInit(anchor, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }, { type: pkcs11js.CKA_LABEL, value: keyLabel }]);
+const [key] = lib.C_FindObjects(anchor, 1);
+lib.C_FindObjectsFinal(anchor);
+// EC: CKM_ECDSA over a SHA-256 digest (hashed on the host, as the daemon does on SoftHSM);
+// RSA: CKM_SHA256_RSA_PKCS over a TBS-sized input.
+const mechanism = { mechanism: kind === 'EC' ? pkcs11js.CKM_ECDSA : pkcs11js.CKM_SHA256_RSA_PKCS };
+const data = Buffer.alloc(kind === 'EC' ? 32 : 600, 7);
+const end = Date.now() + Number(seconds) * 1000;
+let count = 0;
+const loop = (session) => new Promise((resolve, reject) => {
+  const next = () => {
+    if (Date.now() >= end) return resolve();
+    lib.C_SignInit(session, mechanism, key);
+    const out = Buffer.alloc(1024);
+    lib.C_Sign(session, data, out, (err) => {
+      if (err) return reject(err);
+      count++;
+      next();
+    });
+  };
+  next();
+});
+Promise.all(Array.from({ length: Number(sessions) }, () => loop(open()))).then(() => {
+  process.stdout.write(`${JSON.stringify({ count })}\n`);
+  lib.C_Logout(anchor);
+  lib.C_Finalize();
+});

@@ -1,0 +1,104 @@
+import crypto from 'node:crypto';
+import { signCertificate } from '../ca/certificate';
+import { childPathLength } from '../ca/path-length';
+import { buildIntermediateTbs } from '../ca/profile';
+import { randomSerial, serialHex } from '../ca/serial';
+import { checkValidity } from '../ca/validity';
+import { authorize } from '../auth/permissions';
+import type { Action, Identity } from '../auth/identity';
+import { badRequest, notFound } from '../errors';
+import { DuplicateSerialError, type CaRow } from '../store';
+import type { ServiceDeps } from './deps';
+import type { ActiveIssuer } from './issuer-cache';
+
+/** A parent CA that may sign now, with its cached issuer context. */
+export interface Parent {
+  ca: CaRow;
+  active: ActiveIssuer;
+}
+
+/** What the child certificate is about: the subject and key come from a CSR or a CA record. */
+export interface ChildRequest {
+  subjectDer: Buffer;
+  spkiDer: Buffer;
+  subjectText: string;
+  notBefore?: Date;
+  notAfter: Date;
+  maxPathLength: number;
+}
+
+/** Who asked, for the record and the audit trail. */
+export interface Requester {
+  identity: Identity;
+  reqId: string;
+}
+
+/** What the audit trail learns as the request goes (filled in even when it fails part way). */
+export interface IssuanceNote {
+  caId?: string;
+  serial?: string;
+  csrSha256?: string;
+}
+
+const SERIAL_ATTEMPTS = 3;
+
+/** Contract rows 5–9: the CA exists, the caller may `action` on it, and it can sign now. */
+export async function usableIssuer(
+  deps: ServiceDeps, caId: string, identity: Identity, now: Date, action: Action = 'sign-intermediate',
+): Promise<Parent> {
+  const ca = await deps.store.getCa(caId);
+  if (!ca) throw notFound(`CA with ID '${caId}' not found`);
+  authorize(identity, action, ca);
+  if (ca.status === 'disabled') throw badRequest('CA is disabled');
+  if (ca.status !== 'active' || !ca.active_ca_cert_id) throw badRequest('CA does not have a certificate installed');
+  const active = await deps.issuers.get(ca);
+  if (active.issuer.notAfter.getTime() <= now.getTime()) throw badRequest('CA is expired');
+  return { ca, active };
+}
+
+/** `certificateChain` of a child of `active`: the parent, then the parent's own chain. */
+export const chainBelow = (active: ActiveIssuer): string =>
+  active.chainPem ? `${active.certPem}\n${active.chainPem}` : active.certPem;
+
+/**
+ * Contract rows 14–20, then sign with the parent's HSM key, verify, and commit the record:
+ * the one code path for every CA certificate a parent issues (sign-intermediate, an internal
+ * child's certificate, its renewal). Resolves only once the row is on disk.
+ */
+export async function signChild(
+  deps: ServiceDeps, parent: Parent, child: ChildRequest, who: Requester, now: Date, note: IssuanceNote = {},
+): Promise<{ der: Buffer; serialNumber: string }> {
+  const { ca, active } = parent;
+  const { issuer } = active;
+  const pathLen = childPathLength(issuer.pathLen, child.maxPathLength);
+  const { notBefore, notAfter } = checkValidity({
+    notBefore: child.notBefore, notAfter: child.notAfter,
+    parentNotBefore: issuer.notBefore, parentNotAfter: issuer.notAfter, now,
+  });
+  const urls = deps.publicBaseUrl ? {
+    caIssuersUrl: `${deps.publicBaseUrl}/api/v1/cert-manager/ca/internal/${ca.id}/certificates/${active.caCertId}/der`,
+    crlUrl: `${deps.publicBaseUrl}/api/v1/cert-manager/crl/${ca.id}/der`,
+  } : {};
+  for (let attempt = 1; ; attempt++) {
+    const serial = randomSerial();
+    const tbs = buildIntermediateTbs({
+      issuer, serial, subjectDer: child.subjectDer, spkiDer: child.spkiDer, notBefore, notAfter, pathLen, ...urls,
+    });
+    const der = await signCertificate(tbs, issuer.sigAlgDer, issuer.signer);
+    const serialNumber = serialHex(serial);
+    try {
+      await deps.store.insertCertificate({
+        id: crypto.randomUUID(), ca_id: ca.id, serial: serialNumber, kind: 'intermediate',
+        subject: child.subjectText, not_before: notBefore.toISOString(), not_after: notAfter.toISOString(),
+        der: der.toString('base64'), sha256: crypto.createHash('sha256').update(der).digest('hex'),
+        identity: who.identity.name, req_id: who.reqId, created_at: now.toISOString(), revoked_at: null, revocation_reason: null,
+      });
+    } catch (e) {
+      // 159 random bits make this all but impossible; the database is the arbiter either way.
+      if (e instanceof DuplicateSerialError && attempt < SERIAL_ATTEMPTS) continue;
+      throw e;
+    }
+    note.serial = serialNumber;
+    return { der, serialNumber };
+  }
+}

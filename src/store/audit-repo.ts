@@ -1,0 +1,76 @@
+import type { WriteJob } from './batch-writer';
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from './dialect';
+import { isUniqueViolation } from './unique-violation';
+import type { AuditCheckpointRow, AuditEventRow, Database } from './schema';
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** An arbitrary constant naming the audit chain's lock among PostgreSQL advisory locks. */
+const PG_AUDIT_LOCK = 0x68736d6361;
+const APPEND_ATTEMPTS = 5;
+
+/**
+ * The audit trail's tables. Appending reads the chain's head and inserts the next event in one
+ * write transaction (a job of the group commit), so several writers (CLI and daemons on one
+ * SQLite file, several daemons on one PostgreSQL) extend one chain instead of forking it:
+ * SQLite's `BEGIN IMMEDIATE` takes the write lock before the head is read; on PostgreSQL a
+ * transaction-scoped advisory lock does the same. The primary key on `seq` is the backstop: a writer that somehow read a stale head
+ * collides on `seq` and tries again with the new head.
+ */
+export class AuditRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+    private readonly write: <T>(job: WriteJob<Database, T>) => Promise<T>,
+  ) {}
+
+  /** `build` is given the current head (undefined for an empty chain) and returns the new row. */
+  async append(build: (head: ChainHead | undefined) => AuditEventRow): Promise<AuditEventRow> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendOnce(build);
+      } catch (e) {
+        if (!isUniqueViolation(e) || attempt >= APPEND_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  /**
+   * One append, as a job of the group commit: the batch's transaction already holds SQLite's
+   * write lock (`BEGIN IMMEDIATE`); PostgreSQL takes the chain's advisory lock here.
+   */
+  private appendOnce(build: (head: ChainHead | undefined) => AuditEventRow): Promise<AuditEventRow> {
+    return this.write(async (tx) => {
+      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
+      const head = await tx.selectFrom('audit_events').select(['seq', 'hash'])
+        .orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const row = build(head && { seq: Number(head.seq), hash: head.hash });
+      await tx.insertInto('audit_events').values(row).execute();
+      return row;
+    });
+  }
+
+  async head(): Promise<ChainHead | undefined> {
+    const row = await this.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    return row && { seq: Number(row.seq), hash: row.hash };
+  }
+
+  /** Events in chain order, from `fromSeq` on. */
+  async events(fromSeq = 0): Promise<AuditEventRow[]> {
+    const rows = await this.db.selectFrom('audit_events').selectAll().where('seq', '>=', fromSeq).orderBy('seq').execute();
+    return rows.map((r) => ({ ...r, seq: Number(r.seq), status: Number(r.status) }));
+  }
+
+  async insertCheckpoint(row: Omit<AuditCheckpointRow, 'id'>): Promise<void> {
+    await this.write((tx) => tx.insertInto('audit_checkpoints').values(row).execute());
+  }
+
+  async checkpoints(): Promise<(Omit<AuditCheckpointRow, 'id'> & { id: number })[]> {
+    const rows = await this.db.selectFrom('audit_checkpoints').selectAll().orderBy('id').execute();
+    return rows.map((r) => ({ ...r, id: Number(r.id), event_seq: Number(r.event_seq) }));
+  }
+}
