@@ -8,6 +8,7 @@ import { caCommands } from './commands/ca';
 import { identityCommands } from './commands/identity';
 import { auditCommands } from './commands/audit';
 import { certCommands } from './commands/cert';
+import { dbCommands } from './commands/db';
 import { UsageError } from './commands/common';
 
 function build(): Command {
@@ -25,6 +26,7 @@ function build(): Command {
   identityCommands(program);
   auditCommands(program);
   certCommands(program);
+  dbCommands(program);
   return program;
 }
 

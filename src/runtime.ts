@@ -4,7 +4,7 @@ import { loadPepper, loadSecrets } from './config/load';
 import { createAuthDeps, type AuthDeps } from './auth/auth-deps';
 import { openPkcs11KeyStore } from './keystore';
 import type { KeyStore } from './keystore/keystore';
-import { openSqliteStore, type Store } from './store';
+import { openStore, type Store } from './store';
 import { createServiceDeps, type ServiceDeps } from './services/deps';
 
 /** Everything a command needs, opened in dependency order and closed in reverse. */
@@ -30,7 +30,7 @@ export async function openRuntime(
   config: Config, log: Logger, opts: { hsm: boolean; auth?: boolean; serving?: boolean },
 ): Promise<Runtime> {
   const pepper = opts.auth ? loadPepper(config).pepper : undefined;
-  const store = await openSqliteStore(config.database, (msg) => log.warn(msg));
+  const store = await openStore(config.database, (msg) => log.warn(msg));
   let keyStore: KeyStore | undefined;
   try {
     if (opts.hsm) {
