@@ -29,9 +29,14 @@ const CONCURRENCY = arg('concurrency', 32);
 const SEED = arg('seed', Date.now() % 2 ** 31);
 const FIXTURES = path.resolve(__dirname, '../test/fixtures/fuzz');
 
+/** RSS of the daemon: the primary and its cluster workers, in MB. */
 const rssMb = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
+  const one = (p: string): number => {
+    const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  };
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return [String(pid), ...children].reduce((sum, p) => sum + one(p), 0);
 };
 
 function save(req: FuzzRequest, ctx: FuzzContext, why: string): string {

@@ -10,6 +10,7 @@ import { auditCommands } from './commands/audit';
 import { certCommands } from './commands/cert';
 import { configCommands } from './commands/config';
 import { hsmCommands } from './commands/hsm';
+import { dbCommands } from './commands/db';
 import { UsageError } from './commands/common';
 
 function build(): Command {
@@ -30,6 +31,7 @@ function build(): Command {
   certCommands(program);
   configCommands(program);
   hsmCommands(program);
+  dbCommands(program);
   return program;
 }
 

@@ -16,7 +16,7 @@ import type { Config } from './config/config';
 import { DEFAULT_SESSIONS } from './keystore';
 import { openRuntime } from './runtime';
 import { serve } from './serve';
-import { openSqliteStore } from './store';
+import { openStore } from './store';
 import { unusableCas } from './services/readiness';
 import { aggregateWorkerMetrics } from './metrics/cluster';
 
@@ -60,7 +60,7 @@ async function runWorker(config: Config, log: Logger, loadConfig?: () => Config)
 async function runPrimary(config: Config, log: Logger, loadConfig?: () => Config): Promise<string> {
   aggregateWorkerMetrics();
   // Migrations run once, here, so that workers never race on them.
-  await (await openSqliteStore(config.database)).close();
+  await (await openStore(config.database)).close();
   const count = config.workers ?? os.availableParallelism();
   // C_Sign runs on libuv's thread pool: give it room for every session plus file system work.
   const threads = String(Math.max(4, (config.pkcs11.sessions ?? DEFAULT_SESSIONS) + 4));

@@ -7,7 +7,7 @@ import type { KeyStore, KeyStoreEvents } from './keystore/keystore';
 import { logLevelReloadable, Reloadables } from './lifecycle/reloadables';
 import { ShutdownHooks } from './lifecycle/shutdown-hooks';
 import { Metrics } from './metrics/metrics';
-import { openSqliteStore, type Store } from './store';
+import { openStore, type Store } from './store';
 import { createServiceDeps, type ServiceDeps } from './services/deps';
 
 /** Everything a command needs, opened in dependency order and closed in reverse. */
@@ -68,7 +68,7 @@ export function openConfiguredKeyStore(
  */
 export async function openRuntime(config: Config, log: Logger, opts: RuntimeOptions): Promise<Runtime> {
   const pepper = opts.auth ? loadPepper(config).pepper : undefined;
-  const store = await openSqliteStore(config.database, (msg) => log.warn(msg));
+  const store = await openStore(config.database, (msg) => log.warn(msg));
   const metrics = new Metrics();
   let keyStore: KeyStore | undefined;
   try {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './schema';
-import { migrationProvider } from './migrations';
+import { migrate } from './migrate';
 import { Checkpointer } from './checkpointer';
 import { cachingDatabase } from './statement-cache';
 import { Store } from './store';
@@ -29,11 +29,12 @@ export async function openSqliteStore(file: string, warn: (msg: string) => void 
   sqlite.pragma('wal_autocheckpoint = 0');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  let applied: string[] = [];
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
   const wal = new WalSync(`${sqlite.name}-wal`);
   let checkpointer: Checkpointer | undefined;
   try {
-    await migrate(db, 'sqlite');
+    applied = await migrate(db, 'sqlite');
     // The schema writes above were not synced one by one: make them durable before anything else.
     await wal.sync();
     checkpointer = new Checkpointer(sqlite.name);
@@ -42,23 +43,13 @@ export async function openSqliteStore(file: string, warn: (msg: string) => void 
     await db.destroy();
     throw e;
   }
-  return new Store(db, 'sqlite', {
+  const store = new Store(db, 'sqlite', {
     afterCommit: () => wal.sync(),
     async onClose() {
       await checkpointer?.close();
       wal.close();
     },
   });
-}
-
-async function migrate(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    // Kysely refuses a database that has run migrations this build does not know:
-    // that is a schema newer than this daemon, and it must not touch it.
-    const msg = (error as Error).message ?? String(error);
-    throw new Error(failed ? `database migration ${failed} failed: ${msg}` : `database schema problem: ${msg}`);
-  }
+  store.appliedMigrations = applied;
+  return store;
 }

@@ -6,6 +6,9 @@ import { IdentityRepo } from './identity-repo';
 import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, CrlRow, Database } from './schema';
 import { isUniqueViolation } from './unique-violation';
 
+/** Rival CRL writers are rare (a revocation each); this bounds a pathological race. */
+const CRL_ATTEMPTS = 100;
+
 /** Raised when an issuer already has a certificate with this serial: the caller draws again. */
 export class DuplicateSerialError extends Error {
   constructor() {
@@ -28,6 +31,8 @@ export interface StoreOptions {
  */
 export class Store {
   readonly writer: BatchWriter<Database>;
+  /** The migrations this open applied (empty when the schema was already current). */
+  appliedMigrations: string[] = [];
   readonly identities: IdentityRepo;
   readonly audit: AuditRepo;
 
@@ -160,7 +165,7 @@ export class Store {
    * (ca_id, number) constraint makes two writers racing for a number retry, never share it.
    */
   async appendCrl(caId: string, build: (number: number) => Promise<Omit<CrlRow, 'number' | 'ca_id'>>): Promise<CrlRow> {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const latest = await this.latestCrl(caId);
       const number = (latest?.number ?? 0) + 1;
       const row: CrlRow = { ...(await build(number)), ca_id: caId, number };
@@ -168,7 +173,9 @@ export class Store {
         await this.write((tx) => tx.insertInto('crls').values(row).execute());
         return row;
       } catch (e) {
-        if (!isUniqueViolation(e) || attempt >= 5) throw e;
+        if (!isUniqueViolation(e) || attempt >= CRL_ATTEMPTS) throw e;
+        // Another writer took the number: let the racers spread out, then build on theirs.
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * Math.min(attempt, 10)));
       }
     }
   }
