@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, SubjectAlternativeName } from '@peculiar/asn1-x509';
-import { parseDer } from '../ca/der';
+import { parseDer } from '../der';
 import { readName } from '../ca/name';
 import { AppError } from '../errors';
 import type { IdentityClientCertRow } from '../store';

@@ -5,7 +5,7 @@
 import * as crypto from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { BasicConstraints, Certificate, SubjectKeyIdentifier, AuthorityKeyIdentifier } from '@peculiar/asn1-x509';
-import { DerError, childrenOf } from './der';
+import { DerError, childrenOf } from '../der';
 import { splitCertificate } from './certificate';
 import { readName } from './name';
 import { serialHex } from './serial';

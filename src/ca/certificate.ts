@@ -11,7 +11,7 @@
  */
 import * as crypto from 'node:crypto';
 import type { Signer } from '../keystore/keystore';
-import { Der, DerError, TAG, bitStringBytes, childrenOf, encodeBitString, encodeSequence, expectTag, parseDer } from './der';
+import { Der, DerError, TAG, bitStringBytes, childrenOf, encodeBitString, encodeSequence, expectTag, parseDer } from '../der';
 import { readSignatureAlgorithm, verifySignature } from './signature-algorithm';
 
 /** The three parts of a Certificate; `tbs` and `signatureAlgorithm` are exact byte views. */

@@ -26,7 +26,7 @@
  * ```
  */
 import type { Signer } from '../keystore/keystore';
-import { TAG, contextTag, encodeBitString, encodeOid, encodeSequence, encodeTlv, encodeUnsignedInteger } from './der';
+import { TAG, contextTag, encodeBitString, encodeOid, encodeSequence, encodeTlv, encodeUnsignedInteger } from '../der';
 import { authorityKeyIdentifier } from './extensions';
 import { timeDer } from './validity';
 

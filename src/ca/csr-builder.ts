@@ -19,7 +19,7 @@
  * ```
  */
 import type { Signer } from '../keystore/keystore';
-import { TAG, contextTag, encodeBitString, encodeOid, encodeSequence, encodeTlv } from './der';
+import { TAG, contextTag, encodeBitString, encodeOid, encodeSequence, encodeTlv } from '../der';
 import { KEY_USAGE_CA, basicConstraintsCa, keyIdentifierOf, subjectKeyIdentifier } from './extensions';
 
 const EXTENSION_REQUEST = encodeOid('1.2.840.113549.1.9.14');

@@ -22,7 +22,7 @@
  */
 import * as crypto from 'node:crypto';
 import { AppError, badRequest } from '../errors';
-import { Der, DerError, TAG, bitStringBytes, childrenOf, contextTag, decodeSmallInteger, expectTag, parseDer } from './der';
+import { Der, DerError, TAG, bitStringBytes, childrenOf, contextTag, decodeSmallInteger, expectTag, parseDer } from '../der';
 import { NameSummary, checkSubject, readName } from './name';
 import { parseCsrPem } from './pem';
 import type { LoadedPublicKey } from './public-key';

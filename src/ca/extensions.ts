@@ -12,7 +12,7 @@
  * ```
  */
 import * as crypto from 'node:crypto';
-import { TAG, bitStringBytes, childrenOf, contextTag, encodeOid, encodeSequence, encodeTlv, encodeUnsignedInteger, expectTag, parseDer } from './der';
+import { TAG, bitStringBytes, childrenOf, contextTag, encodeOid, encodeSequence, encodeTlv, encodeUnsignedInteger, expectTag, parseDer } from '../der';
 
 const TRUE = Buffer.from([0x01, 0x01, 0xff]);
 const OID = {

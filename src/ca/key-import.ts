@@ -5,7 +5,7 @@
  * checks the point is on the curve). The JWK is built from the DER we have already walked.
  */
 import * as crypto from 'node:crypto';
-import { Der, DerError, TAG, childrenOf, expectTag, parseDer } from './der';
+import { Der, DerError, TAG, childrenOf, expectTag, parseDer } from '../der';
 
 const COORDINATE_BYTES: Record<string, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 

@@ -21,7 +21,7 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
 import { badRequest } from '../errors';
-import { Der, DerError, TAG, childrenOf, decodeOid, expectTag, parseDer } from './der';
+import { Der, DerError, TAG, childrenOf, decodeOid, expectTag, parseDer } from '../der';
 
 const OID_CN = '2.5.4.3';
 

@@ -20,7 +20,7 @@
  * Extensions  ::=  SEQUENCE SIZE (1..MAX) OF Extension
  * ```
  */
-import { contextTag, encodeSequence, encodeTlv, encodeUnsignedInteger } from './der';
+import { contextTag, encodeSequence, encodeTlv, encodeUnsignedInteger } from '../der';
 import {
   KEY_USAGE_CA, authorityInfoAccessCaIssuers, authorityKeyIdentifier, basicConstraintsCa,
   crlDistributionPoints, keyIdentifierOf, subjectKeyIdentifier,

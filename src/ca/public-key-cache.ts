@@ -4,7 +4,7 @@
  * verify), and the same requester key comes back (renewals, retries, automation). Only the
  * parse is remembered: every CSR's signature is still verified, every time.
  */
-import type { Der } from './der';
+import type { Der } from '../der';
 import { inspectPublicKey, type PublicKeyInfo } from './public-key';
 
 const MAX_KEYS = 1024;

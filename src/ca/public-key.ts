@@ -9,7 +9,7 @@
  * ```
  */
 import type * as crypto from 'node:crypto';
-import { Der, DerError, TAG, bitStringBytes, childrenOf, decodeOid, expectTag } from './der';
+import { Der, DerError, TAG, bitStringBytes, childrenOf, decodeOid, expectTag } from '../der';
 import { importEc, importEd25519, importRsa } from './key-import';
 import type { KeyFamily } from './signature-algorithm';
 

@@ -11,7 +11,7 @@
  */
 import * as crypto from 'node:crypto';
 import type { SignatureAlgorithm } from '../keystore/keystore';
-import { Der, DerError, TAG, childrenOf, decodeOid, decodeSmallInteger, encodeOid, encodeSequence, encodeTlv, contextTag, parseDer } from './der';
+import { Der, DerError, TAG, childrenOf, decodeOid, decodeSmallInteger, encodeOid, encodeSequence, encodeTlv, contextTag, parseDer } from '../der';
 
 export type HashName = 'sha256' | 'sha384' | 'sha512';
 export type KeyFamily = 'rsa' | 'ec' | 'ed25519';

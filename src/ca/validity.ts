@@ -12,7 +12,7 @@
  */
 import { Time } from '@peculiar/asn1-x509';
 import { badRequest } from '../errors';
-import { TAG, encodeSequence, encodeTlv } from './der';
+import { TAG, encodeSequence, encodeTlv } from '../der';
 
 export interface ValidityInput {
   /** Defaults to `now`. */

@@ -3,7 +3,7 @@
  * Each takes the original DER and a random source and returns new bytes (maybe invalid).
  */
 import fc from 'fast-check';
-import { childrenOf, readDer, type Der } from '../../src/ca/der';
+import { childrenOf, readDer, type Der } from '../../src/der';
 
 /** Offsets of every TLV header in a (valid) DER tree, with the offset of its length octets. */
 export interface Node {

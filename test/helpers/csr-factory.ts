@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import 'reflect-metadata'; // @peculiar/x509 (tsyringe) needs it loaded first
 import * as x509 from '@peculiar/x509';
-import { TAG, contextTag, encodeBitString, encodeOid, encodeSequence, encodeTlv } from '../../src/ca/der';
+import { TAG, contextTag, encodeBitString, encodeOid, encodeSequence, encodeTlv } from '../../src/der';
 import { toPem } from '../../src/ca/pem';
 
 export type KeySpec =

@@ -9,7 +9,7 @@ import { startHarness, type Harness } from '../helpers/harness';
 import { call, type HttpResult } from '../helpers/http';
 import crypto from 'node:crypto';
 import { corruptSignature, craftCsr, nameDer, opensslCsr } from '../helpers/csr-factory';
-import { encodeOid, encodeSequence } from '../../src/ca/der';
+import { encodeOid, encodeSequence } from '../../src/der';
 import { authenticateBearer } from '../../src/auth/tokens';
 
 const DAY = 24 * 3600 * 1000;

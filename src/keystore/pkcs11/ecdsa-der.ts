@@ -6,7 +6,7 @@
  *        r     INTEGER,
  *        s     INTEGER  }
  */
-import { sequence, unsignedInteger } from './der';
+import { encodeSequence as sequence, encodeUnsignedInteger as unsignedInteger } from '../../der';
 
 /** Converts a raw `r‖s` signature to DER Ecdsa-Sig-Value with minimal INTEGERs. */
 export function ecdsaRawToDer(raw: Uint8Array): Buffer {
@@ -14,5 +14,6 @@ export function ecdsaRawToDer(raw: Uint8Array): Buffer {
     throw new Error(`raw ECDSA signature has odd or zero length ${raw.length}`);
   }
   const half = raw.length / 2;
-  return sequence(unsignedInteger(raw.subarray(0, half)), unsignedInteger(raw.subarray(half)));
+  const r = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
+  return sequence(unsignedInteger(r.subarray(0, half)), unsignedInteger(r.subarray(half)));
 }

@@ -19,7 +19,19 @@
 import type * as graphene from 'graphene-pk11';
 import { badRequest } from '../../errors';
 import type { KeyAlgorithm } from '../keystore';
-import { bitString, NULL, readTlv, sequence, unsignedInteger } from './der';
+import { DerError, TAG, encodeBitString as bitString, encodeSequence as sequence, encodeUnsignedInteger as unsignedInteger, parseDer } from '../../der';
+
+const NULL = Buffer.from([TAG.NULL, 0x00]);
+
+/** The content of `der` when it is exactly one TLV of `tag`, else undefined. */
+function readTlv(der: Buffer, tag: number): Buffer | undefined {
+  try {
+    return Buffer.from(parseDer(der, tag).value);
+  } catch (e) {
+    if (e instanceof DerError) return undefined;
+    throw e;
+  }
+}
 import { ecAlgorithmByParams, isEd25519Params, KEY_SPECS, OID } from './key-algorithms';
 
 export interface PublicKeyInfo {

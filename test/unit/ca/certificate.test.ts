@@ -8,7 +8,7 @@ import type { SignatureAlgorithm } from '../../../src/keystore/keystore';
 import { assembleCertificate, signCertificate, splitCertificate, verifyCertificate } from '../../../src/ca/certificate';
 import { parseCertificateInfo } from '../../../src/ca/certificate-info';
 import { checkCsr } from '../../../src/ca/csr';
-import { DerError } from '../../../src/ca/der';
+import { DerError } from '../../../src/der';
 import { keyIdentifierOf } from '../../../src/ca/extensions';
 import { loadIssuer } from '../../../src/ca/issuer';
 import { buildName } from '../../../src/ca/name';

@@ -4,7 +4,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkCsr } from '../../../src/ca/csr';
-import { TAG, encodeBitString, encodeOid, encodeSequence, encodeTlv } from '../../../src/ca/der';
+import { TAG, encodeBitString, encodeOid, encodeSequence, encodeTlv } from '../../../src/der';
 import { toPem } from '../../../src/ca/pem';
 import { algorithmIdentifierDer } from '../../../src/ca/signature-algorithm';
 import {

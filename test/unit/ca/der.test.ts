@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import {
   DerError, TAG, childrenOf, decodeOid, decodeSmallInteger, encodeLength, encodeOid, encodeTlv,
   encodeUnsignedInteger, parseDer, readDer,
-} from '../../../src/ca/der';
+} from '../../../src/der';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const throwsDer = (fn: () => unknown, message: string | RegExp): void => {

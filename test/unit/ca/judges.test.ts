@@ -8,7 +8,7 @@ import type { SignatureAlgorithm } from '../../../src/keystore/keystore';
 import { signCertificate } from '../../../src/ca/certificate';
 import { checkCsr } from '../../../src/ca/csr';
 import { childPathLength } from '../../../src/ca/path-length';
-import { childrenOf, contextTag, decodeOid, encodeSequence, encodeTlv, parseDer } from '../../../src/ca/der';
+import { childrenOf, contextTag, decodeOid, encodeSequence, encodeTlv, parseDer } from '../../../src/der';
 import { authorityKeyIdentifier } from '../../../src/ca/extensions';
 import { IssuerContext, loadIssuer } from '../../../src/ca/issuer';
 import { buildName } from '../../../src/ca/name';

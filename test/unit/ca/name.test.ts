@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { TAG, encodeOid, encodeSequence, encodeTlv, parseDer } from '../../../src/ca/der';
+import { TAG, encodeOid, encodeSequence, encodeTlv, parseDer } from '../../../src/der';
 import { buildName, readName } from '../../../src/ca/name';
 import { badRequestMessage } from '../../helpers/bad-request';
 

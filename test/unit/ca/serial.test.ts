@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomSerial, serialHex } from '../../../src/ca/serial';
-import { encodeUnsignedInteger } from '../../../src/ca/der';
+import { encodeUnsignedInteger } from '../../../src/der';
 
 describe('serial', () => {
   it('is 20 octets, first in 0x01..0x7f, so the DER INTEGER is exactly 20 octets', () => {

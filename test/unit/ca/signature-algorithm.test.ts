@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../../../src/keystore/keystore';
-import { DerError, parseDer } from '../../../src/ca/der';
+import { DerError, parseDer } from '../../../src/der';
 import { algorithmIdentifierDer, hashOf, readSignatureAlgorithm, verifySignature, verifySpecOf } from '../../../src/ca/signature-algorithm';
 import { SoftwareKeyType, softwareSigner } from '../../helpers/software-signer';
 
