@@ -33,6 +33,7 @@ export function freshToken(extraEnv: Record<string, string> = {}): BenchToken {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH, HOME: process.env.HOME, SOFTHSM2_CONF: conf,
     HSMCA_PKCS11_MODULE: SOFTHSM_MODULE, HSMCA_PKCS11_TOKEN: label, HSMCA_PKCS11_PIN: pin,
+    HSMCA_TOKEN_PEPPER: randomBytes(32).toString('hex'),
     HSMCA_DATABASE: path.join(dir, 'hsmca.db'), HSMCA_LISTEN: '127.0.0.1:0', HSMCA_LOG_LEVEL: 'warn',
     ...extraEnv,
   };
