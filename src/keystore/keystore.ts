@@ -63,7 +63,7 @@ export interface KeyStoreStatus {
 
 export interface KeyStore {
   /** Generates a key pair inside the token: sensitive, non-extractable, token object. */
-  generateKeyPair(algorithm: KeyAlgorithm, label: string): Promise<GeneratedKey>;
+  generateKeyInToken(algorithm: KeyAlgorithm, label: string): Promise<GeneratedKey>;
   /**
    * Opens a signer for an existing private key named by RFC 7512 URI. `signatureAlgorithm`
    * defaults by key: RSA → sha256WithRSAEncryption, P-256/384/521 → ecdsa-with-SHA256/384/512,
@@ -74,7 +74,7 @@ export interface KeyStore {
   /**
    * Every key pair in the token whose private key has this label, ordered by URI. Keys the
    * daemon keeps for itself (health check, audit checkpoints) are found this way and made with
-   * `generateKeyPair` when missing.
+   * `generateKeyInToken` when missing.
    */
   findKeys(label: string): Promise<GeneratedKey[]>;
   /** A real test signature on the token; throws `HsmUnavailable` when the token is unusable. */

@@ -6,6 +6,6 @@ import type { KeyStore, Signer, SignatureAlgorithm } from './keystore';
  * each have made one; the first by URI is taken rather than failing on the ambiguous label.
  */
 export async function openOrCreateOwnKey(keyStore: KeyStore, label: string, algorithm?: SignatureAlgorithm): Promise<Signer> {
-  const uri = (await keyStore.findKeys(label))[0]?.uri ?? (await keyStore.generateKeyPair('EC_prime256v1', label)).uri;
+  const uri = (await keyStore.findKeys(label))[0]?.uri ?? (await keyStore.generateKeyInToken('EC_prime256v1', label)).uri;
   return keyStore.openSigner(uri, algorithm);
 }

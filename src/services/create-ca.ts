@@ -47,7 +47,7 @@ async function caKey(deps: ServiceDeps, input: CreateCaInput, id: string): Promi
     }
     return signer;
   }
-  const { uri } = await deps.keyStore.generateKeyPair(input.keyAlgorithm as KeyAlgorithm, `hsmca-ca-${id}`);
+  const { uri } = await deps.keyStore.generateKeyInToken(input.keyAlgorithm as KeyAlgorithm, `hsmca-ca-${id}`);
   return deps.keyStore.openSigner(uri);
 }
 

@@ -182,7 +182,7 @@ describe('CA hierarchy through the API', function () {
   });
 
   it('adopts a key a key ceremony put in the token (keyRef), and refuses one already in use', async () => {
-    const ceremony = await h.keyStore.generateKeyPair('EC_secp384r1', 'ceremony-2026');
+    const ceremony = await h.keyStore.generateKeyInToken('EC_secp384r1', 'ceremony-2026');
     const ca = await ok('', { body: { name: 'ceremony-root', keyRef: ceremony.uri,
       configuration: { type: 'root', commonName: 'Ceremony Root', notAfter: inYears(10) } } });
     assert.equal(ca.keyRef, ceremony.uri);

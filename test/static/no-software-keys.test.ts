@@ -18,7 +18,7 @@ describe('no software key path in src/', () => {
   const sources = files(SRC, /\.ts$/).map((f) => ({ f: path.relative(SRC, f), text: fs.readFileSync(f, 'utf8') }));
 
   it('never signs, generates or imports a private key in software', () => {
-    // KeyStore.generateKeyPair (in the token) is fine; node:crypto's is not.
+    // KeyStore.generateKeyInToken and C_GenerateKeyPair (in the token) are fine; node:crypto's are not.
     const forbidden = new RegExp([
       String.raw`\b(createSign|generateKeyPairSync|createPrivateKey|generateKeySync)\(`,
       String.raw`crypto\.(generateKeyPair|sign)\(`,

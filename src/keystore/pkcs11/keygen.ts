@@ -57,6 +57,7 @@ export function generateKeyPairInToken(
   const id = randomBytes(16);
   const t = keyPairTemplate(algorithm, label, id);
   return new Promise((resolve, reject) => {
+    // C_GenerateKeyPair, inside the token: the private half is born sensitive and non-extractable.
     session.generateKeyPair(t.mechanism, t.publicKey, t.privateKey, (err, keys) => {
       if (err || !keys) reject(err ?? new Error('C_GenerateKeyPair returned no keys'));
       else resolve({ id, keys });

@@ -54,7 +54,7 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
     this.keys = new KeyCache(token);
   }
 
-  async generateKeyPair(algorithm: KeyAlgorithm, label: string): Promise<GeneratedKey> {
+  async generateKeyInToken(algorithm: KeyAlgorithm, label: string): Promise<GeneratedKey> {
     if (!KEY_ALGORITHMS.includes(algorithm)) throw badRequest(`unknown key algorithm ${String(algorithm)}`);
     if (typeof label !== 'string' || label.length === 0) throw badRequest('a key label is required');
     // No retry: a generation whose reply was lost may still have made a key pair.

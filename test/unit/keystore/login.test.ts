@@ -47,7 +47,7 @@ describe('keystore/pkcs11 opening and login', function () {
         (e) => assertHsmUnavailable(e, /PIN incorrect/),
       );
       const second = await openPkcs11KeyStore({ module: shared.module, tokenLabel: shared.label, pin: shared.pin });
-      const key = await second.generateKeyPair('EC_prime256v1', 'shared');
+      const key = await second.generateKeyInToken('EC_prime256v1', 'shared');
       await second.close();
       // Closing the second key store neither logged out nor finalized the first one's module.
       const signer = await first.openSigner(key.uri);
@@ -70,7 +70,7 @@ describe('keystore/pkcs11 opening and login', function () {
 
   it('close() is safe twice and later calls fail with HsmUnavailable', async () => {
     const ks = await openPkcs11KeyStore({ module: token.module, tokenLabel: token.label, pin: token.pin, sessions: 2 });
-    const key = await ks.generateKeyPair('ED25519', 'closing');
+    const key = await ks.generateKeyInToken('ED25519', 'closing');
     const signer = await ks.openSigner(key.uri);
     await Promise.all([ks.close(), ks.close()]);
     await ks.close();
@@ -80,7 +80,7 @@ describe('keystore/pkcs11 opening and login', function () {
 
   it('close() waits for signatures in flight', async () => {
     const ks = await openPkcs11KeyStore({ module: token.module, tokenLabel: token.label, pin: token.pin, sessions: 2 });
-    const signer = await ks.openSigner((await ks.generateKeyPair('RSA_2048', 'in-flight')).uri);
+    const signer = await ks.openSigner((await ks.generateKeyInToken('RSA_2048', 'in-flight')).uri);
     const signing = Array.from({ length: 8 }, () => signer.sign(randomBytes(100)));
     const closing = ks.close();
     const results = await Promise.allSettled(signing);

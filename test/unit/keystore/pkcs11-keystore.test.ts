@@ -51,14 +51,14 @@ describe('keystore/pkcs11 on SoftHSM', function () {
   before(async () => {
     ks = await openPkcs11KeyStore({ module: token.module, tokenLabel: token.label, pin: token.pin });
     // In parallel: key generation runs off the event loop, one pool session each.
-    await Promise.all(KEY_ALGORITHMS.map(async (alg) => keys.set(alg, await ks.generateKeyPair(alg, `ca-${alg}`))));
+    await Promise.all(KEY_ALGORITHMS.map(async (alg) => keys.set(alg, await ks.generateKeyInToken(alg, `ca-${alg}`))));
   });
 
   after(async () => {
     await ks?.close();
   });
 
-  describe('generateKeyPair', () => {
+  describe('generateKeyInToken', () => {
     for (const alg of KEY_ALGORITHMS) {
       it(`${alg}: returns a URI with token, object and 16-byte id, and the key's SPKI`, () => {
         const key = keys.get(alg)!;
@@ -90,8 +90,8 @@ describe('keystore/pkcs11 on SoftHSM', function () {
     }
 
     it('gives two keys with the same label different ids', async () => {
-      const a = await ks.generateKeyPair('EC_prime256v1', 'twin');
-      const b = await ks.generateKeyPair('EC_prime256v1', 'twin');
+      const a = await ks.generateKeyInToken('EC_prime256v1', 'twin');
+      const b = await ks.generateKeyInToken('EC_prime256v1', 'twin');
       assert.notDeepEqual(parsePkcs11Uri(a.uri).id, parsePkcs11Uri(b.uri).id);
       await assert.rejects(ks.openSigner('pkcs11:object=twin'), isKind('BadRequest'));
       assert.deepEqual((await ks.openSigner(b.uri)).spki, b.spki);

@@ -34,7 +34,7 @@ describe('keystore/pkcs11 recovery from dropped sessions', function () {
   });
 
   it('re-opens, logs in again and retries once when the token dropped every session', async () => {
-    const key = await ks.generateKeyPair('EC_prime256v1', 'recover');
+    const key = await ks.generateKeyInToken('EC_prime256v1', 'recover');
     const signer = await ks.openSigner(key.uri);
     // Warm the pool so idle sessions exist to go stale.
     await Promise.all(Array.from({ length: 6 }, () => signer.sign(randomBytes(10))));
@@ -53,7 +53,7 @@ describe('keystore/pkcs11 recovery from dropped sessions', function () {
   });
 
   it('recovers key lookups on the login session as well', async () => {
-    const key = await ks.generateKeyPair('ED25519', 'recover-lookup');
+    const key = await ks.generateKeyInToken('ED25519', 'recover-lookup');
     closeAllSessions(token.module, token.label);
     const signer = await ks.openSigner(key.uri);
     assert.ok((await signer.sign(Buffer.from('after'))).length === 64);

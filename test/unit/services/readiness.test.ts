@@ -40,7 +40,7 @@ describe('services/readiness', function () {
   it('a test signature past the deadline is not ready, and is not started again while it waits', async () => {
     const readiness = new Readiness({ services: createServiceDeps({ store, keyStore }), deadlineMs: 20, cacheMs: 0 });
     await readiness.check(); // the health key exists from here on: only its signature is left to wait
-    const generation = keyStore.generateKeyPair('RSA_4096', 'busy'); // holds the only session
+    const generation = keyStore.generateKeyInToken('RSA_4096', 'busy'); // holds the only session
     const first = await readiness.check();
     assert.deepEqual(first, { ready: false, problems: ['HSM: test signature took over 20 ms'] });
     const second = await readiness.check();
