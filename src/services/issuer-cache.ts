@@ -15,26 +15,28 @@ export interface ActiveIssuer {
 
 /**
  * Caches the issuer-side parts of every TBS (issuer Name DER, AKI, algorithm identifier, parsed
- * certificate, open signer) per CA. Keyed by the active certificate's id, so installing a new
+ * certificate, open signer) per CA. Checked against the active certificate's id, so installing a new
  * certificate for a CA is picked up on the next request without any invalidation call.
  */
 export class IssuerCache {
-  private readonly entries = new Map<string, Promise<ActiveIssuer>>();
+  /** One entry per CA: the active certificate it was loaded for, and the load. */
+  private readonly entries = new Map<string, { certId: string; issuer: Promise<ActiveIssuer> }>();
 
   constructor(private readonly store: Store, private readonly keyStore: KeyStore) {}
 
   get(ca: CaRow): Promise<ActiveIssuer> {
     const certId = ca.active_ca_cert_id;
     if (!certId) throw new Error(`CA ${ca.id} has no active certificate`);
-    const key = `${ca.id}/${certId}`;
-    let entry = this.entries.get(key);
-    if (!entry) {
-      entry = this.load(ca, certId);
-      this.entries.set(key, entry);
-      // A failed load (HSM down) must not poison the cache.
-      entry.catch(() => this.entries.delete(key));
-    }
-    return entry;
+    const cached = this.entries.get(ca.id);
+    if (cached?.certId === certId) return cached.issuer;
+    // A new active certificate (renewal, import) replaces the CA's entry: nothing old lingers.
+    const entry = { certId, issuer: this.load(ca, certId) };
+    this.entries.set(ca.id, entry);
+    // A failed load (HSM down) must not poison the cache.
+    entry.issuer.catch(() => {
+      if (this.entries.get(ca.id) === entry) this.entries.delete(ca.id);
+    });
+    return entry.issuer;
   }
 
   private async load(ca: CaRow, certId: string): Promise<ActiveIssuer> {
