@@ -4,6 +4,7 @@
  * node:http) so it takes as little of the two cores as possible from the server it measures.
  */
 import http from 'node:http';
+import { runWrk, wrkAvailable } from './wrk';
 
 export interface LoadOptions {
   url: string;
@@ -53,7 +54,14 @@ function once(agent: http.Agent, url: URL, body: Buffer, headers: Record<string,
   });
 }
 
-export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
+/** Which client `runLoad` uses: wrk when installed (HSMCA_BENCH_CLIENT=node forces this file's). */
+export const loadClient = (): 'wrk' | 'node' => (process.env.HSMCA_BENCH_CLIENT !== 'node' && wrkAvailable() ? 'wrk' : 'node');
+
+export function runLoad(opts: LoadOptions): Promise<LoadResult> {
+  return loadClient() === 'wrk' && !opts.onProgress && !opts.minRequests ? runWrk(opts) : runNode(opts);
+}
+
+async function runNode(opts: LoadOptions): Promise<LoadResult> {
   const url = new URL(opts.url);
   const body = Buffer.from(opts.body);
   const headers = { 'content-type': 'application/json', ...opts.headers };

@@ -1,3 +1,4 @@
+import { CompiledInserts, CompiledOnce } from './compiled';
 import type { WriteJob } from './batch-writer';
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './dialect';
@@ -12,6 +13,8 @@ export interface ChainHead {
 /** An arbitrary constant naming the audit chain's lock among PostgreSQL advisory locks. */
 const PG_AUDIT_LOCK = 0x68736d6361;
 const APPEND_ATTEMPTS = 5;
+/** Where an append leaves the chain's head for the next append of its batch. */
+const HEAD = 'audit-head';
 
 /**
  * The audit trail's tables. Appending reads the chain's head and inserts the next event in one
@@ -26,7 +29,12 @@ export class AuditRepo {
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
     private readonly write: <T>(job: WriteJob<Database, T>) => Promise<T>,
+    private readonly inserts: CompiledInserts,
+    /** The running group-commit batch's shared state (see `BatchWriter.batchState`). */
+    private readonly batchState: () => Map<string, unknown> | undefined = () => undefined,
   ) {}
+
+  private readonly headQuery = new CompiledOnce(() => this.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1));
 
   /** `build` is given the current head (undefined for an empty chain) and returns the new row. */
   async append(build: (head: ChainHead | undefined) => AuditEventRow): Promise<AuditEventRow> {
@@ -45,11 +53,18 @@ export class AuditRepo {
    */
   private appendOnce(build: (head: ChainHead | undefined) => AuditEventRow): Promise<AuditEventRow> {
     return this.write(async (tx) => {
-      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
-      const head = await tx.selectFrom('audit_events').select(['seq', 'hash'])
-        .orderBy('seq', 'desc').limit(1).executeTakeFirst();
-      const row = build(head && { seq: Number(head.seq), hash: head.hash });
-      await tx.insertInto('audit_events').values(row).execute();
+      // Within one batch the transaction keeps the lock, so the head the last append left is
+      // still the head: read (and lock) once per batch, not once per event.
+      const batch = this.batchState();
+      let head = batch?.get(HEAD) as ChainHead | null | undefined;
+      if (head === undefined) {
+        if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
+        const r = await this.headQuery.first(tx, []);
+        head = r ? { seq: Number(r.seq), hash: r.hash } : null;
+      }
+      const row = build(head ?? undefined);
+      await this.inserts.insert(tx, 'audit_events', row);
+      batch?.set(HEAD, { seq: row.seq, hash: row.hash });
       return row;
     });
   }

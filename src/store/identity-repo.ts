@@ -1,5 +1,6 @@
 import type { WriteJob } from './batch-writer';
 import type { Kysely } from 'kysely';
+import { CompiledOnce } from './compiled';
 import type { Database, IdentityClientCertRow, IdentityRow, TokenRow } from './schema';
 
 type ClientCertKey = Omit<IdentityClientCertRow, 'identity_id'>;
@@ -7,6 +8,10 @@ type ClientCertKey = Omit<IdentityClientCertRow, 'identity_id'>;
 /** Identities, the client certificates that map to them, and their tokens. */
 export class IdentityRepo {
   /** Reads go to `db`; every write goes through the group commit (`write`), durable when it resolves. */
+  private readonly byId = new CompiledOnce<IdentityRow>(() => this.db.selectFrom('identities').selectAll().where('id', '=', ''));
+  private readonly tokenByHash = new CompiledOnce<TokenRow>(() => this.db.selectFrom('tokens').selectAll()
+    .where('hash', '=', '').where('hash_scheme', '=', 'hmac-sha256'));
+
   constructor(private readonly db: Kysely<Database>, private readonly write: <T>(job: WriteJob<Database, T>) => Promise<T>) {}
 
   async insertIdentity(row: IdentityRow, certs: ClientCertKey[]): Promise<void> {
@@ -18,7 +23,7 @@ export class IdentityRepo {
 
   /** By id first, then by name (ids are UUIDs, so the two cannot be confused). */
   async getIdentity(idOrName: string): Promise<IdentityRow | undefined> {
-    return (await this.db.selectFrom('identities').selectAll().where('id', '=', idOrName).executeTakeFirst())
+    return (await this.byId.first(this.db, [idOrName]))
       ?? this.db.selectFrom('identities').selectAll().where('name', '=', idOrName).executeTakeFirst();
   }
 
@@ -55,7 +60,7 @@ export class IdentityRepo {
   }
 
   findTokenByHash(hash: string, scheme: TokenRow['hash_scheme']): Promise<TokenRow | undefined> {
-    return this.db.selectFrom('tokens').selectAll().where('hash', '=', hash).where('hash_scheme', '=', scheme).executeTakeFirst();
+    return this.tokenByHash.first(this.db, [hash, scheme]);
   }
 
   getToken(id: string): Promise<TokenRow | undefined> {

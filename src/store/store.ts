@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { AuditRepo } from './audit-repo';
+import { CompiledInserts, CompiledOnce } from './compiled';
 import { BatchWriter, type WriteJob } from './batch-writer';
 import type { Dialect } from './dialect';
 import { IdentityRepo } from './identity-repo';
@@ -35,17 +36,20 @@ export class Store {
   appliedMigrations: string[] = [];
   readonly identities: IdentityRepo;
   readonly audit: AuditRepo;
+  private readonly inserts: CompiledInserts;
+  private readonly caById = new CompiledOnce<CaRow>(() => this.db.selectFrom('cas').selectAll().where('id', '=', ''));
 
   constructor(readonly db: Kysely<Database>, readonly dialect: Dialect = 'sqlite', private readonly options: StoreOptions = {}) {
+    this.inserts = new CompiledInserts(db);
     this.writer = new BatchWriter(db, {
       afterCommit: options.afterCommit, begin: dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN',
     });
+    this.audit = new AuditRepo(db, dialect, (job) => this.write(job), this.inserts, () => this.writer.batchState);
     this.identities = new IdentityRepo(db, (job) => this.write(job));
-    this.audit = new AuditRepo(db, dialect, (job) => this.write(job));
   }
 
   /**
-   * Runs `job` in the next group commit (its own savepoint inside a shared transaction) and
+   * Runs `job` in the next group commit (one transaction shared with other jobs; see BatchWriter) and
    * resolves once that commit is durable. New durable writes belong here.
    */
   write<T>(job: WriteJob<Database, T>): Promise<T> {
@@ -60,7 +64,7 @@ export class Store {
   }
 
   getCa(id: string): Promise<CaRow | undefined> {
-    return this.db.selectFrom('cas').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.caById.first(this.db, [id]);
   }
 
   getCaByName(name: string): Promise<CaRow | undefined> {
@@ -115,7 +119,7 @@ export class Store {
   /** Commits an issued certificate; `DuplicateSerialError` when (issuer, serial) exists. */
   async insertCertificate(row: CertificateRow): Promise<void> {
     try {
-      await this.write((tx) => tx.insertInto('certificates').values(row).execute());
+      await this.write((tx) => this.inserts.insert(tx, 'certificates', row));
     } catch (e) {
       if (isUniqueViolation(e)) throw new DuplicateSerialError();
       throw e;

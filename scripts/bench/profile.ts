@@ -1,0 +1,80 @@
+/**
+ * `tsx scripts/bench/profile.ts [--algorithm EC_prime256v1] [--seconds 8] [--workers 1]`: the built
+ * daemon under `node --cpu-prof` on a fresh token, loaded by the bench's client; prints the CPU
+ * time per request of every daemon process (from /proc) and the top self-time functions.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { runLoad } from './loadgen';
+import { cli, CLI, freshToken, opensslCsr } from './setup';
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+
+function cpuTicks(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 Hz)
+}
+function children(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch { return []; }
+}
+
+interface Node { callFrame: { functionName: string; url: string; lineNumber: number }; id: number; hitCount?: number }
+
+function top(file: string, requests: number, n = 40): string {
+  const prof = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: Node[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((x) => [x.id, x]));
+  const self = new Map<string, number>();
+  prof.samples.forEach((id, i) => {
+    const fr = byId.get(id)!.callFrame;
+    const key = `${fr.functionName || '(anon)'} ${fr.url.replace(/^.*node_modules\//, 'nm/').replace(/^.*\/dist\//, 'dist/')}:${fr.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byFile = new Map<string, number>();
+  for (const [k, us] of self) {
+    const file = k.split(' ')[1].replace(/:\d+$/, '').replace(/^nm\/(@[^/]+\/[^/]+|[^/]+)\/.*$/, 'nm/$1');
+    byFile.set(file, (byFile.get(file) ?? 0) + us);
+  }
+  const files = [...byFile.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30)
+    .map(([k, us]) => `${(us / requests).toFixed(1).padStart(7)} µs/req ${(100 * us / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
+  return `total ${(total / requests).toFixed(0)} µs/req sampled\n-- by file --\n${files}\n-- by function --\n` + [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
+    .map(([k, us]) => `${(us / requests).toFixed(1).padStart(7)} µs/req ${(100 * us / total).toFixed(1).padStart(5)}%  ${k}`).join('\n');
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hsmca-prof-'));
+  const t = freshToken({ HSMCA_WORKERS: arg('workers', '1'), HSMCA_PKCS11_SESSIONS: '4' });
+  const ca = cli(t.env, ['ca', 'create-root', '--name', 'prof', '--key-algorithm', arg('algorithm', 'EC_prime256v1'),
+    '--common-name', 'Prof Root', '--not-after', '2046-01-01T00:00:00Z']);
+  const token = cli(t.env, ['token', 'create', '--name', 'prof', '--grant', '*:*']).token;
+  const csr = opensslCsr(t.dir);
+  const prof = process.argv.includes('--no-prof') ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const proc = spawn(process.execPath, [...prof, CLI, 'serve'], { env: t.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((r) => readline.createInterface({ input: proc.stdout! }).once('line', (l) => r(JSON.parse(l).listening)));
+  const body = JSON.stringify({ csr, notAfter: '2036-01-01T00:00:00Z', maxPathLength: 0 });
+  const headers = { authorization: `Bearer ${token}` };
+  const target = `${url}/api/v1/cert-manager/ca/internal/${ca.id}/sign-intermediate`;
+  await runLoad({ url: target, body, headers, concurrency: 32, seconds: 3 });
+  const pids = [proc.pid!, ...children(proc.pid!)];
+  const before = pids.map(cpuTicks);
+  const r = await runLoad({ url: target, body, headers, concurrency: 32, seconds: Number(arg('seconds', '8')) });
+  const after = pids.map(cpuTicks);
+  console.log(`${r.perSecond.toFixed(0)} req/s, ${r.requests} requests, p50 ${r.p50.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}`);
+  pids.forEach((p, i) => console.log(`pid ${p}: ${((after[i] - before[i]) * 10_000 / r.requests).toFixed(0)} µs CPU per request`));
+  proc.kill('SIGTERM');
+  await new Promise((res) => proc.once('exit', res));
+  for (const f of fs.readdirSync(dir)) {
+    const p = path.join(dir, f);
+    if (fs.statSync(p).size < 200_000) continue; // the idle primary
+    console.log(`\n${f} (µs per request include the 3 s warm-up's share)\n${top(p, r.requests * (1 + 3 / Number(arg('seconds', '8'))))}`);
+  }
+}
+main().catch((e) => { console.error(e); process.exit(1); });
