@@ -21,6 +21,15 @@ interface Waiter<S> {
   reject(err: unknown): void;
 }
 
+/**
+ * What ends a wait for a session: `aborted`, and `onabort` called when it becomes so. An
+ * AbortSignal fits; a plain object does too, for a fraction of the cost on every signature.
+ */
+export interface LeaseSignal {
+  readonly aborted: boolean;
+  onabort: ((...args: never[]) => unknown) | null;
+}
+
 /** Thrown by `use` when its signal aborts while it waits for a session. */
 export class LeaseAborted extends Error {
   constructor() {
@@ -62,7 +71,7 @@ export class SessionPool<S> {
    * `signal` aborts while waiting for a session, the wait ends with `LeaseAborted` and no
    * session is taken (an operation already running cannot be called back: PKCS#11 has no cancel).
    */
-  async use<T>(fn: (session: S) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async use<T>(fn: (session: S) => Promise<T>, signal?: LeaseSignal): Promise<T> {
     const session = await this.acquire(signal);
     let broken = false;
     try {
@@ -111,7 +120,7 @@ export class SessionPool<S> {
     return { idle: this.idle.length, leased: this.leased.size, waiting: this.waiters.length };
   }
 
-  private acquire(signal?: AbortSignal): Promise<S> {
+  private acquire(signal?: LeaseSignal): Promise<S> {
     if (this.closed) return Promise.reject(this.options.closedError());
     if (signal?.aborted) return Promise.reject(new LeaseAborted());
     const session = this.idle.pop();
@@ -131,15 +140,15 @@ export class SessionPool<S> {
       };
       const waiter: Waiter<S> = {
         resolve: (session) => {
-          signal?.removeEventListener('abort', onAbort);
+          if (signal) signal.onabort = null;
           resolve(session);
         },
         reject: (err) => {
-          signal?.removeEventListener('abort', onAbort);
+          if (signal) signal.onabort = null;
           reject(err);
         },
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) signal.onabort = onAbort;
       this.waiters.push(waiter);
     });
   }

@@ -148,11 +148,12 @@ export class Token {
     const retry = opts.retry ?? true;
     if (!opts.timed) return this.withRecovery(what, () => this.pool.use(fn), retry);
     const limit = this.options.opTimeoutMs;
-    const abort = new AbortController();
-    const work = this.withRecovery(what, () => this.pool.use(fn, abort.signal), retry);
+    const lease: { aborted: boolean; onabort: (() => void) | null } = { aborted: false, onabort: null };
+    const work = this.withRecovery(what, () => this.pool.use(fn, lease), retry);
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
-        abort.abort();
+        lease.aborted = true;
+        lease.onabort?.();
         reject(hsmUnavailable(undefined, `${what} timed out after ${limit} ms`));
       }, limit);
       work.then(
