@@ -10,7 +10,8 @@ import readline from 'node:readline';
 import { randomBytes } from 'node:crypto';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/cli.js');
+/** The built CLI; HSMCA_BENCH_CLI points the scripts at another build (e.g. a baseline's, for A/B runs). */
+export const CLI = process.env.HSMCA_BENCH_CLI ?? path.join(ROOT, 'dist/cli.js');
 export const SOFTHSM_MODULE = process.env.SOFTHSM2_MODULE ?? '/usr/lib/softhsm/libsofthsm2.so';
 
 export interface BenchToken {

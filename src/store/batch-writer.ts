@@ -28,6 +28,8 @@ export interface BatchWriterOptions {
    * audit chain's head) can never fail on a snapshot another process moved.
    */
   begin?: string;
+  /** Called as soon as a batch has committed (before `afterCommit`), e.g. to drop cached reads. */
+  committed?: () => void;
 }
 
 interface Queued<DB> {
@@ -142,6 +144,7 @@ export class BatchWriter<DB> {
         }
       }
       await sql`COMMIT`.execute(conn);
+      this.options.committed?.();
       return true;
     } catch (e) {
       await sql`ROLLBACK`.execute(conn).catch(() => undefined);

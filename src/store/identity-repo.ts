@@ -1,6 +1,7 @@
 import type { WriteJob } from './batch-writer';
 import type { Kysely } from 'kysely';
 import { CompiledOnce } from './compiled';
+import type { LookupCache } from './lookup-cache';
 import type { Database, IdentityClientCertRow, IdentityRow, TokenRow } from './schema';
 
 type ClientCertKey = Omit<IdentityClientCertRow, 'identity_id'>;
@@ -12,7 +13,11 @@ export class IdentityRepo {
   private readonly tokenByHash = new CompiledOnce<TokenRow>(() => this.db.selectFrom('tokens').selectAll()
     .where('hash', '=', '').where('hash_scheme', '=', 'hmac-sha256'));
 
-  constructor(private readonly db: Kysely<Database>, private readonly write: <T>(job: WriteJob<Database, T>) => Promise<T>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly write: <T>(job: WriteJob<Database, T>) => Promise<T>,
+    private readonly lookups: LookupCache,
+  ) {}
 
   async insertIdentity(row: IdentityRow, certs: ClientCertKey[]): Promise<void> {
     await this.write(async (tx) => {
@@ -22,9 +27,9 @@ export class IdentityRepo {
   }
 
   /** By id first, then by name (ids are UUIDs, so the two cannot be confused). */
-  async getIdentity(idOrName: string): Promise<IdentityRow | undefined> {
-    return (await this.byId.first(this.db, [idOrName]))
-      ?? this.db.selectFrom('identities').selectAll().where('name', '=', idOrName).executeTakeFirst();
+  getIdentity(idOrName: string): Promise<IdentityRow | undefined> {
+    return this.lookups.get(`identity:${idOrName}`, async () => (await this.byId.first(this.db, [idOrName]))
+      ?? this.db.selectFrom('identities').selectAll().where('name', '=', idOrName).executeTakeFirst());
   }
 
   listIdentities(): Promise<IdentityRow[]> {
@@ -60,7 +65,7 @@ export class IdentityRepo {
   }
 
   findTokenByHash(hash: string, scheme: TokenRow['hash_scheme']): Promise<TokenRow | undefined> {
-    return this.tokenByHash.first(this.db, [hash, scheme]);
+    return this.lookups.get(`token:${scheme}:${hash}`, () => this.tokenByHash.first(this.db, [hash, scheme]));
   }
 
   getToken(id: string): Promise<TokenRow | undefined> {

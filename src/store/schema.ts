@@ -129,6 +129,12 @@ export interface AuditCheckpointRow {
   signature: string;
 }
 
+/** One row: bumped by triggers on every write to cas, identities, identity_client_certs, tokens. */
+export interface LookupEpochRow {
+  id: number;
+  n: number;
+}
+
 export interface Database {
   cas: CaRow;
   ca_certificates: CaCertificateRow;
@@ -139,4 +145,5 @@ export interface Database {
   audit_events: AuditEventRow;
   crls: CrlRow;
   audit_checkpoints: AuditCheckpointRow;
+  lookup_epoch: LookupEpochRow;
 }

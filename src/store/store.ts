@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { AuditRepo } from './audit-repo';
 import { CompiledInserts, CompiledOnce } from './compiled';
+import { LookupCache } from './lookup-cache';
 import { BatchWriter, type WriteJob } from './batch-writer';
 import type { Dialect } from './dialect';
 import { IdentityRepo } from './identity-repo';
@@ -38,14 +39,18 @@ export class Store {
   readonly audit: AuditRepo;
   private readonly inserts: CompiledInserts;
   private readonly caById = new CompiledOnce<CaRow>(() => this.db.selectFrom('cas').selectAll().where('id', '=', ''));
+  private readonly epochQuery = new CompiledOnce<{ n: number }>(() => this.db.selectFrom('lookup_epoch').select('n').where('id', '=', 1));
+  /** CA, token and identity rows, kept while `lookup_epoch` says nobody changed them. */
+  readonly lookups = new LookupCache(async () => Number((await this.epochQuery.first(this.db, []))?.n ?? 0));
 
   constructor(readonly db: Kysely<Database>, readonly dialect: Dialect = 'sqlite', private readonly options: StoreOptions = {}) {
     this.inserts = new CompiledInserts(db);
     this.writer = new BatchWriter(db, {
       afterCommit: options.afterCommit, begin: dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN',
+      committed: () => this.lookups.stale(),
     });
     this.audit = new AuditRepo(db, dialect, (job) => this.write(job), this.inserts, () => this.writer.batchState);
-    this.identities = new IdentityRepo(db, (job) => this.write(job));
+    this.identities = new IdentityRepo(db, (job) => this.write(job), this.lookups);
   }
 
   /**
@@ -64,7 +69,7 @@ export class Store {
   }
 
   getCa(id: string): Promise<CaRow | undefined> {
-    return this.caById.first(this.db, [id]);
+    return this.lookups.get(`ca:${id}`, () => this.caById.first(this.db, [id]));
   }
 
   getCaByName(name: string): Promise<CaRow | undefined> {

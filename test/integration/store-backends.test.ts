@@ -44,7 +44,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
 
     it('migrates once, forward only, and the second open applies nothing', async () => {
-      assert.deepEqual(a.appliedMigrations, ['001-initial', '002-revocation', '003-identities-audit']);
+      assert.deepEqual(a.appliedMigrations, ['001-initial', '002-revocation', '003-identities-audit', '004-lookup-epoch']);
       assert.deepEqual(b.appliedMigrations, []);
     });
 
@@ -52,6 +52,47 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('999-from-the-future', '2030-01-01')`.execute(a.db);
       await assert.rejects(openStore(database), (e: Error) => e instanceof SchemaTooNewError && /999-from-the-future/.test(e.message));
       await sql`DELETE FROM kysely_migration WHERE name = '999-from-the-future'`.execute(a.db);
+    });
+
+    it('serves CA, token and identity rows from memory only while nobody, anywhere, changed them', async () => {
+      const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+      const now = new Date().toISOString();
+      const caId = crypto.randomUUID();
+      await a.insertCa({
+        id: caId, name: `lookup-${caId}`, status: 'active', type: 'root', key_algorithm: 'EC_prime256v1', key_ref: 'pkcs11:object=x',
+        configuration: '{}', parent_ca_id: null, active_ca_cert_id: null, created_at: now, updated_at: now,
+      });
+      const identityId = crypto.randomUUID();
+      const hash = crypto.randomBytes(32).toString('hex');
+      await a.identities.insertIdentity({ id: identityId, name: `lookup-${identityId}`, grants: '[]', created_at: now, expires_at: null, revoked_at: null }, []);
+      await a.identities.insertToken({ id: crypto.randomUUID(), identity_id: identityId, name: 't', hash, hash_scheme: 'hmac-sha256', created_at: now, expires_at: null, revoked_at: null });
+      // b reads (and keeps) them…
+      assert.equal((await b.getCa(caId))?.status, 'active');
+      assert.equal((await b.identities.findTokenByHash(hash, 'hmac-sha256'))?.revoked_at, null);
+      assert.equal((await b.identities.getIdentity(identityId))?.revoked_at, null);
+      assert.ok(Object.isFrozen(await b.getCa(caId)));
+      // …then another writer changes each: b's next request (a later turn) sees the change.
+      await a.updateCa(caId, { status: 'disabled' });
+      await a.identities.updateToken((await a.identities.findTokenByHash(hash, 'hmac-sha256'))!.id, { revoked_at: now });
+      await turn();
+      assert.equal((await b.getCa(caId))?.status, 'disabled');
+      assert.equal((await b.identities.findTokenByHash(hash, 'hmac-sha256'))?.revoked_at, now);
+      // A hand-made UPDATE outside hsmca bumps the counter too (triggers, not application code).
+      await sql`UPDATE identities SET revoked_at = ${now} WHERE id = ${identityId}`.execute(a.db);
+      await turn();
+      assert.equal((await b.identities.getIdentity(identityId))?.revoked_at, now);
+      // A row that did not exist is not remembered as missing once it is written.
+      const later = crypto.randomUUID();
+      assert.equal(await b.getCa(later), undefined);
+      await a.insertCa({
+        id: later, name: `lookup-${later}`, status: 'active', type: 'root', key_algorithm: 'EC_prime256v1', key_ref: 'pkcs11:object=y',
+        configuration: '{}', parent_ca_id: null, active_ca_cert_id: null, created_at: now, updated_at: now,
+      });
+      await turn();
+      assert.equal((await b.getCa(later))?.id, later);
+      // And a store sees its own writes at once, in the same turn.
+      await b.updateCa(later, { status: 'disabled' });
+      assert.equal((await b.getCa(later))?.status, 'disabled');
     });
 
     it('keeps serials unique per issuer across two writers, and only per issuer', async () => {

@@ -34,7 +34,7 @@ describe('pem', () => {
   it('refuses other labels, several blocks, bad base64, empty and unterminated blocks', () => {
     assert.equal(badRequestMessage(() => parseCsrPem(toPem(der, 'CERTIFICATE'))), 'Invalid CSR: PEM label is "CERTIFICATE", expected "CERTIFICATE REQUEST"');
     assert.equal(badRequestMessage(() => parseCsrPem(`${csrPem}\n${toPem(der, 'CERTIFICATE')}`)), 'Invalid CSR: expected one PEM block, found 2');
-    assert.equal(badRequestMessage(() => parseCsrPem(csrPem.replace('M', '*'))), 'Invalid CSR: PEM body is not valid base64');
+    assert.equal(badRequestMessage(() => parseCsrPem(csrPem.replace(/\n./, '\n*'))), 'Invalid CSR: PEM body is not valid base64');
     assert.equal(badRequestMessage(() => parseCsrPem('-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----')), 'Invalid CSR: empty PEM block');
     assert.equal(badRequestMessage(() => parseCsrPem(csrPem.replace('-----END CERTIFICATE REQUEST-----', ''))), 'Invalid CSR: no "-----END CERTIFICATE REQUEST-----" line');
     assert.equal(badRequestMessage(() => parseCsrPem('-----BEGIN CERTIFICATE REQUEST-----\nQQ==\n-----END CERTIFICATE REQUEST-----'.replace('QQ==', 'QR=='))),
