@@ -1,4 +1,5 @@
 import type { AuditEventRow, AuditOutcome, Store } from '../store';
+import type { ChainHead } from '../store/audit-repo';
 import { eventHash, GENESIS_HASH, type ChainedEvent } from './canonical';
 
 /** What a caller knows about one request; the chain fields are added when it is appended. */
@@ -16,17 +17,20 @@ export const chainedEvent = (r: Omit<AuditEventRow, 'hash'>): ChainedEvent => ({
 });
 
 /**
- * Appends one event to the hash chain: next sequence number, the head's hash as `prev_hash`, and
- * the hash of its own canonical content, all within the store's append transaction.
+ * The next link of the hash chain for `f`, given the chain's head: next sequence number, the
+ * head's hash as `prev_hash`, and the hash of its own canonical content.
  */
+export const chainLink = (f: AuditFields) => (head: ChainHead | undefined): AuditEventRow => {
+  const row: Omit<AuditEventRow, 'hash'> = {
+    seq: (head?.seq ?? 0) + 1, prev_hash: head?.hash ?? GENESIS_HASH, time: f.time.toISOString(), req_id: f.reqId,
+    identity: f.identity, credential: f.credential, action: f.action, ca_id: f.caId?.slice(0, 200) ?? null,
+    target: f.target, outcome: f.outcome, status: f.status, serial: f.serial, csr_sha256: f.csrSha256,
+    client: f.client,
+  };
+  return { ...row, hash: eventHash(chainedEvent(row)) };
+};
+
+/** Appends one event to the hash chain, in the store's append transaction. */
 export function recordAuditEvent(store: Store, f: AuditFields): Promise<AuditEventRow> {
-  return store.audit.append((head) => {
-    const row: Omit<AuditEventRow, 'hash'> = {
-      seq: (head?.seq ?? 0) + 1, prev_hash: head?.hash ?? GENESIS_HASH, time: f.time.toISOString(), req_id: f.reqId,
-      identity: f.identity, credential: f.credential, action: f.action, ca_id: f.caId?.slice(0, 200) ?? null,
-      target: f.target, outcome: f.outcome, status: f.status, serial: f.serial, csr_sha256: f.csrSha256,
-      client: f.client,
-    };
-    return { ...row, hash: eventHash(chainedEvent(row)) };
-  });
+  return store.audit.append(chainLink(f));
 }

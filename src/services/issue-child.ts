@@ -5,6 +5,7 @@ import { buildIntermediateTbs } from '../ca/profile';
 import { randomSerial, serialHex } from '../ca/serial';
 import { checkValidity } from '../ca/validity';
 import { authorize } from '../auth/permissions';
+import { chainLink, type AuditFields } from '../audit/trail';
 import type { Action, Identity } from '../auth/identity';
 import { badRequest, notFound } from '../errors';
 import { DuplicateSerialError, type CaRow } from '../store';
@@ -38,6 +39,10 @@ export interface IssuanceNote {
   caId?: string;
   serial?: string;
   csrSha256?: string;
+  /** From the audit layer: the `issued` event for a serial, to commit with the certificate. */
+  issuedEvent?: (serial: string) => AuditFields;
+  /** Set once the certificate and that event are on disk together. */
+  audited?: boolean;
 }
 
 const SERIAL_ATTEMPTS = 3;
@@ -63,7 +68,8 @@ export const chainBelow = (active: ActiveIssuer): string =>
 /**
  * Contract rows 14–20, then sign with the parent's HSM key, verify, and commit the record:
  * the one code path for every CA certificate a parent issues (sign-intermediate, an internal
- * child's certificate, its renewal). Resolves only once the row is on disk.
+ * child's certificate, its renewal). Resolves only once the row is on disk — in the same
+ * transaction as its `issued` audit event when the note carries one (the HTTP audit layer's).
  */
 export async function signChild(
   deps: ServiceDeps, parent: Parent, child: ChildRequest, who: Requester, now: Date, note: IssuanceNote = {},
@@ -86,19 +92,21 @@ export async function signChild(
     });
     const der = await signCertificate(tbs, issuer.sigAlgDer, issuer.signer);
     const serialNumber = serialHex(serial);
+    const event = note.issuedEvent?.(serialNumber);
     try {
       await deps.store.insertCertificate({
         id: crypto.randomUUID(), ca_id: ca.id, serial: serialNumber, kind: 'intermediate',
         subject: child.subjectText, not_before: notBefore.toISOString(), not_after: notAfter.toISOString(),
         der: der.toString('base64'), sha256: crypto.createHash('sha256').update(der).digest('hex'),
         identity: who.identity.name, req_id: who.reqId, created_at: now.toISOString(), revoked_at: null, revocation_reason: null,
-      });
+      }, event && chainLink(event));
     } catch (e) {
       // 159 random bits make this all but impossible; the database is the arbiter either way.
       if (e instanceof DuplicateSerialError && attempt < SERIAL_ATTEMPTS) continue;
       throw e;
     }
     note.serial = serialNumber;
+    note.audited = event !== undefined;
     return { der, serialNumber };
   }
 }

@@ -52,21 +52,27 @@ export class AuditRepo {
    * write lock (`BEGIN IMMEDIATE`); PostgreSQL takes the chain's advisory lock here.
    */
   private appendOnce(build: (head: ChainHead | undefined) => AuditEventRow): Promise<AuditEventRow> {
-    return this.write(async (tx) => {
-      // Within one batch the transaction keeps the lock, so the head the last append left is
-      // still the head: read (and lock) once per batch, not once per event.
-      const batch = this.batchState();
-      let head = batch?.get(HEAD) as ChainHead | null | undefined;
-      if (head === undefined) {
-        if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
-        const r = await this.headQuery.first(tx, []);
-        head = r ? { seq: Number(r.seq), hash: r.hash } : null;
-      }
-      const row = build(head ?? undefined);
-      await this.inserts.insert(tx, 'audit_events', row);
-      batch?.set(HEAD, { seq: row.seq, hash: row.hash });
-      return row;
-    });
+    return this.write((tx) => this.appendIn(tx, build));
+  }
+
+  /**
+   * Appends inside a job of the group commit, e.g. together with the certificate the event is
+   * about, so the two are committed (or lost) together.
+   */
+  async appendIn(tx: Kysely<Database>, build: (head: ChainHead | undefined) => AuditEventRow): Promise<AuditEventRow> {
+    // Within one batch the transaction keeps the lock, so the head the last append left is
+    // still the head: read (and lock) once per batch, not once per event.
+    const batch = this.batchState();
+    let head = batch?.get(HEAD) as ChainHead | null | undefined;
+    if (head === undefined) {
+      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
+      const r = await this.headQuery.first(tx, []);
+      head = r ? { seq: Number(r.seq), hash: r.hash } : null;
+    }
+    const row = build(head ?? undefined);
+    await this.inserts.insert(tx, 'audit_events', row);
+    batch?.set(HEAD, { seq: row.seq, hash: row.hash });
+    return row;
   }
 
   async head(): Promise<ChainHead | undefined> {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { AuditRepo } from './audit-repo';
+import { AuditRepo, type ChainHead } from './audit-repo';
 import { CompiledInserts, CompiledOnce } from './compiled';
 import { LookupCache } from './lookup-cache';
 import { BatchWriter, type WriteJob } from './batch-writer';
@@ -121,10 +121,16 @@ export class Store {
     return this.db.selectFrom('ca_certificates').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** Commits an issued certificate; `DuplicateSerialError` when (issuer, serial) exists. */
-  async insertCertificate(row: CertificateRow): Promise<void> {
+  /**
+   * Commits an issued certificate, and with `auditLink` its audit event in the same transaction
+   * (neither is ever on disk without the other); `DuplicateSerialError` when (issuer, serial) exists.
+   */
+  async insertCertificate(row: CertificateRow, auditLink?: (head: ChainHead | undefined) => AuditEventRow): Promise<void> {
     try {
-      await this.write((tx) => this.inserts.insert(tx, 'certificates', row));
+      await this.write(async (tx) => {
+        await this.inserts.insert(tx, 'certificates', row);
+        if (auditLink) await this.audit.appendIn(tx, auditLink);
+      });
     } catch (e) {
       if (isUniqueViolation(e)) throw new DuplicateSerialError();
       throw e;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { outcomeOf, recordAuditEvent } from '../../audit/trail';
+import { outcomeOf, recordAuditEvent, type AuditFields } from '../../audit/trail';
 import type { Claimed } from '../../auth/identity';
 import type { Store } from '../../store';
 import { asAppError } from './errors';
@@ -24,6 +24,10 @@ export interface AuditState {
   csrSha256?: string;
   /** What an identity-management request acted on, e.g. `identity:<id>`. */
   target?: string;
+  /** The `issued` event for a new certificate, recorded with it (signChild). */
+  issuedEvent?: (serial: string) => AuditFields;
+  /** Set once that event is on disk: the request needs no other event unless it then fails. */
+  audited?: boolean;
 }
 
 /**
@@ -36,6 +40,17 @@ export function auditMiddleware(store: Store, action: string, log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const audit: AuditState = { caId: safeCaId(ctx.params?.caId) };
     ctx.state.audit = audit;
+    const fields = (status: number): AuditFields => {
+      // A refused credential still names who it belonged to (see auth's `Claimed`).
+      const identity: Claimed | undefined = ctx.state.identity ?? ctx.state.claimed;
+      return {
+        time: new Date(), reqId: ctx.state.reqId, identity: identity?.name ?? null, credential: identity?.credential ?? null,
+        action, caId: audit.caId ?? null, target: audit.target ?? null, outcome: outcomeOf(status), status,
+        serial: audit.serial ?? null, csrSha256: audit.csrSha256 ?? null, client: ctx.ip || null,
+      };
+    };
+    // An issuance is recorded with its certificate, in one transaction (see signChild).
+    audit.issuedEvent = (serial) => ({ ...fields(200), serial });
     let status = 200;
     let failure: unknown;
     try {
@@ -45,14 +60,9 @@ export function auditMiddleware(store: Store, action: string, log: Logger) {
       failure = e;
       status = asAppError(e).status;
     }
-    // A refused credential still names who it belonged to (see auth's `Claimed`).
-    const identity: Claimed | undefined = ctx.state.identity ?? ctx.state.claimed;
+    if (audit.audited && !failure && status < 300) return;
     try {
-      await recordAuditEvent(store, {
-        time: new Date(), reqId: ctx.state.reqId, identity: identity?.name ?? null, credential: identity?.credential ?? null,
-        action, caId: audit.caId ?? null, target: audit.target ?? null, outcome: outcomeOf(status), status,
-        serial: audit.serial ?? null, csrSha256: audit.csrSha256 ?? null, client: ctx.ip || null,
-      });
+      await recordAuditEvent(store, fields(status));
     } catch (e) {
       log.error({ reqId: ctx.state.reqId, err: e }, 'audit write failed');
       throw e;
