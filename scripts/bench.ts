@@ -97,7 +97,8 @@ async function runCase(c: Case): Promise<Row> {
   }
   fs.writeFileSync(path.join(probeDir, 'reset'), String(Date.now()));
   await settle(1_100);
-  const seconds = Math.max(SECONDS, Math.ceil((c.minRequests ?? 0) / warm.perSecond));
+  // With a memory check, long enough to reach `minRequests` in all (the first 20k are done).
+  const seconds = Math.max(SECONDS, Math.ceil(Math.max(0, (c.minRequests ?? 0) - 20_000) / warm.perSecond));
   const ours = await runLoad({ url, body, headers, concurrency: CONCURRENCY, seconds });
   await settle(1_100);
   const probes = readProbes(probeDir, server.proc.pid!);
