@@ -51,7 +51,7 @@ function top(file: string, requests: number, n = 40): string {
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hsmca-prof-'));
-  const t = freshToken({ HSMCA_WORKERS: arg('workers', '1'), HSMCA_PKCS11_SESSIONS: '4' });
+  const t = freshToken({ HSMCA_WORKERS: arg('workers', '1'), HSMCA_PKCS11_SESSIONS: '4', NODE_OPTIONS: process.env.HSMCA_BENCH_NODE_OPTIONS ?? '' });
   const ca = cli(t.env, ['ca', 'create-root', '--name', 'prof', '--key-algorithm', arg('algorithm', 'EC_prime256v1'),
     '--common-name', 'Prof Root', '--not-after', '2046-01-01T00:00:00Z']);
   const token = cli(t.env, ['token', 'create', '--name', 'prof', '--grant', '*:*']).token;
