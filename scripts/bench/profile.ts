@@ -2,6 +2,8 @@
  * `tsx scripts/bench/profile.ts [--algorithm EC_prime256v1] [--seconds 8] [--workers 1]`: the built
  * daemon under `node --cpu-prof` on a fresh token, loaded by the bench's client; prints the CPU
  * time per request of every daemon process (from /proc) and the top self-time functions.
+ * `--no-prof` measures without the profiler; HSMCA_BENCH_CLI=<build>/dist/cli.js runs another
+ * build (A/B), HSMCA_BENCH_NODE_OPTIONS passes node flags to the daemon (e.g. GC settings).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
