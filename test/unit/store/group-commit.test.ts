@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { chainLink, recordAuditEvent } from '../../../src/audit/trail';
+import { verifyAuditTrail } from '../../../src/audit/verify';
 import { DuplicateSerialError, openSqliteStore, type CertificateRow, type Store } from '../../../src/store';
 
 function cert(serial: string): CertificateRow {
@@ -60,6 +62,25 @@ describe('store group commit', () => {
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
     assert.ok((results[1] as PromiseRejectedResult).reason instanceof DuplicateSerialError);
     assert.equal(await store.countCertificates(), 3); // dup, a, b — not 'half'
+  });
+
+  it('a batch that re-runs with savepoints after a failure keeps one unbroken audit chain', async () => {
+    const event = (i: number) => ({
+      time: new Date(), reqId: `req-${String(i).padStart(14, '0')}`, identity: 'w', credential: 'token:x', action: 'sign-intermediate',
+      caId: null, target: null, outcome: 'issued' as const, status: 200, serial: null, csrSha256: null, client: '127.0.0.1',
+    });
+    const results = await Promise.allSettled([
+      ...Array.from({ length: 5 }, (_, i) => recordAuditEvent(store, event(i))),
+      store.insertCertificate(cert('c1'), chainLink({ ...event(99), serial: 'c1' })),
+      store.write(async () => { throw new Error('a job that fails'); }),
+      ...Array.from({ length: 5 }, (_, i) => recordAuditEvent(store, event(10 + i))),
+    ]);
+    assert.equal(results.filter((r) => r.status === 'rejected').length, 1);
+    const events = await store.listAuditEvents();
+    assert.deepEqual(events.map((e) => e.seq), Array.from({ length: 11 }, (_, i) => i + 1));
+    assert.equal(verifyAuditTrail(events, [], []).ok, true);
+    assert.equal(events.filter((e) => e.serial === 'c1').length, 1);
+    assert.equal(await store.countCertificates(), 1);
   });
 
   it('keeps what was written across a close and re-open', async () => {
