@@ -18,9 +18,10 @@ const arg = (name: string, fallback: string): string => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 
-function cpuTicks(pid: number): number {
+/** [user, system] CPU of a process, in clock ticks (100 Hz). */
+function cpuTicks(pid: number): [number, number] {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 Hz)
+  return [Number(f[11]), Number(f[12])];
 }
 function children(pid: number): number[] {
   try {
@@ -70,7 +71,11 @@ async function main(): Promise<void> {
   const r = await runLoad({ url: target, body, headers, concurrency: 32, seconds: Number(arg('seconds', '8')) });
   const after = pids.map(cpuTicks);
   console.log(`${r.perSecond.toFixed(0)} req/s, ${r.requests} requests, p50 ${r.p50.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}`);
-  pids.forEach((p, i) => console.log(`pid ${p}: ${((after[i] - before[i]) * 10_000 / r.requests).toFixed(0)} µs CPU per request`));
+  const per = (ticks: number): string => (ticks * 10_000 / r.requests).toFixed(0);
+  pids.forEach((p, i) => {
+    const [user, sys] = [after[i][0] - before[i][0], after[i][1] - before[i][1]];
+    console.log(`pid ${p}: ${per(user + sys)} µs CPU per request (user ${per(user)}, system ${per(sys)})`);
+  });
   proc.kill('SIGTERM');
   await new Promise((res) => proc.once('exit', res));
   for (const f of fs.readdirSync(dir)) {
