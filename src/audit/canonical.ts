@@ -38,7 +38,7 @@ export function eventHash(e: ChainedEvent): string {
     EVENT_FORMAT, e.seq, e.prevHash, e.time, e.reqId, e.identity, e.credential, e.action, e.caId,
     e.target, e.outcome, e.status, e.serial, e.csrSha256, e.client,
   ]);
-  return crypto.createHash('sha256').update(canonical, 'utf8').digest('hex');
+  return crypto.hash('sha256', canonical, 'hex'); // a string is hashed as UTF-8
 }
 
 /** What a checkpoint signs: the sequence number and hash of the head event, when, and by which key. */

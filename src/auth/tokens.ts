@@ -54,6 +54,14 @@ async function findToken(deps: AuthDeps, secret: string): Promise<TokenRow | und
   return { ...old, hash, hash_scheme: 'hmac-sha256' };
 }
 
+/** Parsed grants per identity row: the store hands out the same (frozen) row while it is current. */
+const parsedGrants = new WeakMap<IdentityRow, Grant[]>();
+function grantsOf(identity: IdentityRow): Grant[] {
+  let grants = parsedGrants.get(identity);
+  if (!grants) parsedGrants.set(identity, (grants = Object.freeze(JSON.parse(identity.grants)) as Grant[]));
+  return grants;
+}
+
 const expired = (at: string | null, now: Date): boolean => at !== null && Date.parse(at) <= now.getTime();
 
 /** The identity behind a live credential: 401 if revoked, 403 TokenError once expired. */
@@ -65,7 +73,7 @@ export function liveIdentity(
   if (expired(tokenExpiresAt, now) || expired(identity.expires_at, now)) {
     throw new AppError('TokenExpired', 'Your token has expired. Please re-authenticate.');
   }
-  return { identityId: identity.id, name: identity.name, grants: JSON.parse(identity.grants) as Grant[], credential };
+  return { identityId: identity.id, name: identity.name, grants: grantsOf(identity), credential };
 }
 
 /**

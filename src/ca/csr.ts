@@ -20,7 +20,6 @@
  * object model: the signed bytes, the subject and the SPKI are needed byte for byte anyway, and
  * the walk costs microseconds where `AsnConvert.parse(…, CertificationRequest)` costs ~200 µs.
  */
-import * as crypto from 'node:crypto';
 import { AppError, badRequest } from '../errors';
 import { Der, DerError, TAG, bitStringBytes, childrenOf, contextTag, decodeSmallInteger, expectTag, parseDer } from '../der';
 import { NameSummary, checkSubject, readName } from './name';
@@ -40,8 +39,6 @@ export interface CheckedCsr {
   readonly subjectText: string;
   /** 'RSA-2048', 'P-256', 'P-384', 'P-521', 'Ed25519', … */
   readonly keyDescription: string;
-  /** SHA-256 of `der`, lowercase hex. */
-  readonly sha256: string;
 }
 
 interface CsrParts {
@@ -84,7 +81,6 @@ export function checkCsr(pemText: string): CheckedCsr {
     spkiDer: csr.spki.raw,
     subjectText: csr.subjectSummary.text,
     keyDescription: key.description,
-    sha256: crypto.createHash('sha256').update(der).digest('hex'),
   };
 }
 

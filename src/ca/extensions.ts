@@ -69,7 +69,7 @@ export function keyIdentifierOf(spkiDer: Buffer): Buffer {
   const [, bits] = childrenOf(spki);
   if (!bits) throw new Error('malformed SubjectPublicKeyInfo');
   expectTag(bits, TAG.BIT_STRING, 'subjectPublicKey');
-  return crypto.createHash('sha1').update(bitStringBytes(bits, 'subjectPublicKey')).digest();
+  return crypto.hash('sha1', bitStringBytes(bits, 'subjectPublicKey'), 'buffer');
 }
 
 /** RFC 5280 4.2.1.2, not critical. `SubjectKeyIdentifier ::= KeyIdentifier` (an OCTET STRING). */

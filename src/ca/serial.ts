@@ -3,27 +3,12 @@
  * BR 7.1: at least 64 bits from a CSPRNG). Ours are 20 octets with the first in 0x01..0x7f, so
  * the DER INTEGER is exactly 20 octets, positive, with no 0x00 pad — 159 random bits.
  */
-import * as crypto from 'node:crypto';
+import { randomFromPool } from '../random-pool';
 
 export const SERIAL_LENGTH = 20;
 
-/**
- * CSPRNG bytes drawn from a pool refilled 4 KiB at a time: one `randomFillSync` per ~200
- * serials instead of one per serial (~15 µs each on the request path). Serials are public.
- */
-const pool = Buffer.alloc(4096);
-let poolAt = pool.length;
-function pooledRandomBytes(n: number): Buffer {
-  if (poolAt + n > pool.length) {
-    crypto.randomFillSync(pool);
-    poolAt = 0;
-  }
-  poolAt += n;
-  return pool.subarray(poolAt - n, poolAt);
-}
-
 /** A fresh serial; `randomBytes` is injectable so tests can fix it. */
-export function randomSerial(randomBytes: (n: number) => Buffer = pooledRandomBytes): Buffer {
+export function randomSerial(randomBytes: (n: number) => Buffer = randomFromPool): Buffer {
   const serial = Buffer.from(randomBytes(SERIAL_LENGTH));
   if (serial.length !== SERIAL_LENGTH) throw new Error('random source returned the wrong length');
   serial[0] = serial[0] & 0x7f || 0x01;

@@ -47,7 +47,7 @@ export function operation<B>(router: Router, deps: AppDeps, spec: OperationSpec<
     const raw = takesBody ? await readJsonBody(ctx, deps.bodyLimit) : undefined;
     const note: IssuanceNote = ctx.state.audit;
     const csr = (raw as { csr?: unknown } | undefined)?.csr;
-    if (typeof csr === 'string') note.csrSha256 = crypto.createHash('sha256').update(csr).digest('hex');
+    if (typeof csr === 'string') note.csrSha256 = crypto.hash('sha256', csr, 'hex');
     const { body, dates, query } = validateRequest<B>(validators, ctx.params, raw, spec.dates ?? [], { ...ctx.query });
     ctx.body = await spec.handle({
       body, params: ctx.params, query, dates, identity: ctx.state.identity, reqId: ctx.state.reqId, note, ctx,

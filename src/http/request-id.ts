@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { randomFromPool } from '../random-pool';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -6,7 +6,7 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 export function newRequestId(): string {
   let out = 'req-';
   while (out.length < 18) {
-    for (const b of crypto.randomBytes(16)) {
+    for (const b of randomFromPool(16)) {
       if (b < 248 && out.length < 18) out += ALPHABET[b % 62];
     }
   }

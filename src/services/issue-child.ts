@@ -97,7 +97,7 @@ export async function signChild(
       await deps.store.insertCertificate({
         id: crypto.randomUUID(), ca_id: ca.id, serial: serialNumber, kind: 'intermediate',
         subject: child.subjectText, not_before: notBefore.toISOString(), not_after: notAfter.toISOString(),
-        der: der.toString('base64'), sha256: crypto.createHash('sha256').update(der).digest('hex'),
+        der: der.toString('base64'), sha256: crypto.hash('sha256', der, 'hex'),
         identity: who.identity.name, req_id: who.reqId, created_at: now.toISOString(), revoked_at: null, revocation_reason: null,
       }, event && chainLink(event));
     } catch (e) {

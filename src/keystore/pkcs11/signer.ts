@@ -1,5 +1,5 @@
 /** A `Signer` over one token private key. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { KeyAlgorithm, SignatureAlgorithm, Signer } from '../keystore';
 import type { KeyCache } from './key-cache';
 import type { KeyRef } from './key-lookup';
@@ -39,7 +39,7 @@ export class Pkcs11Signer implements Signer {
   async sign(tbs: Buffer): Promise<Buffer> {
     const { plan, ref } = this.spec;
     // Raw CKM_ECDSA signs a digest: hashing here is the host's half of "hash + ECDSA".
-    const data = plan.prehash ? createHash(plan.prehash).update(tbs).digest() : tbs;
+    const data = plan.prehash ? hash(plan.prehash, tbs, 'buffer') : tbs;
     const raw = await this.token.run('PKCS#11 sign', async (session) => {
       const started = process.hrtime.bigint();
       const signature = await signOnce(session, plan.mechanism, this.keys.get(ref).privateKey, data);
