@@ -14,11 +14,14 @@ export const newTokenSecret = (): string => TOKEN_PREFIX + crypto.randomBytes(32
  * guessed secret. The secrets themselves are 256-bit random, so no slow hash is needed.
  */
 export class SecretHasher {
-  private readonly pepper: Buffer;
+  /** A KeyObject, so the key is not copied into a new one at every request. */
+  private readonly pepper: crypto.KeyObject;
 
   constructor(pepper: string | Buffer) {
-    this.pepper = Buffer.from(pepper);
-    if (this.pepper.length < MIN_PEPPER_BYTES) throw new Error(`the token pepper must be at least ${MIN_PEPPER_BYTES} bytes`);
+    const bytes = Buffer.from(pepper);
+    if (bytes.length < MIN_PEPPER_BYTES) throw new Error(`the token pepper must be at least ${MIN_PEPPER_BYTES} bytes`);
+    this.pepper = crypto.createSecretKey(bytes);
+    bytes.fill(0);
   }
 
   hash(secret: string): string {

@@ -64,8 +64,10 @@ export function parseCsrPem(text: string): Buffer {
 }
 
 /** PEM as the contract returns it: 64-character lines, LF, no trailing newline. */
-export function toPem(der: Buffer, label: string): string {
-  const b64 = der.toString('base64');
+export const toPem = (der: Buffer, label: string): string => base64ToPem(der.toString('base64'), label);
+
+/** `toPem` for DER already in base64 (the request path encodes a certificate once, for the record and the answer). */
+export function base64ToPem(b64: string, label: string): string {
   const lines: string[] = [];
   for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----`;

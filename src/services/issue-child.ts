@@ -73,7 +73,7 @@ export const chainBelow = (active: ActiveIssuer): string =>
  */
 export async function signChild(
   deps: ServiceDeps, parent: Parent, child: ChildRequest, who: Requester, now: Date, note: IssuanceNote = {},
-): Promise<{ der: Buffer; serialNumber: string }> {
+): Promise<{ der: Buffer; derBase64: string; serialNumber: string }> {
   const { ca, active } = parent;
   const { issuer } = active;
   const pathLen = childPathLength(issuer.pathLen, child.maxPathLength);
@@ -93,11 +93,12 @@ export async function signChild(
     const der = await signCertificate(tbs, issuer.sigAlgDer, issuer.signer);
     const serialNumber = serialHex(serial);
     const event = note.issuedEvent?.(serialNumber);
+    const derBase64 = der.toString('base64');
     try {
       await deps.store.insertCertificate({
         id: crypto.randomUUID(), ca_id: ca.id, serial: serialNumber, kind: 'intermediate',
         subject: child.subjectText, not_before: notBefore.toISOString(), not_after: notAfter.toISOString(),
-        der: der.toString('base64'), sha256: crypto.hash('sha256', der, 'hex'),
+        der: derBase64, sha256: crypto.hash('sha256', der, 'hex'),
         identity: who.identity.name, req_id: who.reqId, created_at: now.toISOString(), revoked_at: null, revocation_reason: null,
       }, event && chainLink(event));
     } catch (e) {
@@ -107,6 +108,6 @@ export async function signChild(
     }
     note.serial = serialNumber;
     note.audited = event !== undefined;
-    return { der, serialNumber };
+    return { der, derBase64, serialNumber };
   }
 }

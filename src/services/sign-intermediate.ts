@@ -1,5 +1,5 @@
 import { checkCsr } from '../ca/csr';
-import { toPem } from '../ca/pem';
+import { base64ToPem } from '../ca/pem';
 import type { ServiceDeps } from './deps';
 import { chainBelow, signChild, usableIssuer, type IssuanceNote, type Requester } from './issue-child';
 
@@ -31,12 +31,12 @@ export async function signIntermediate(
   const parent = await usableIssuer(deps, input.caId, input.identity, now);
   note.caId = parent.ca.id;
   const csr = checkCsr(input.csr);
-  const { der, serialNumber } = await signChild(deps, parent, {
+  const { derBase64, serialNumber } = await signChild(deps, parent, {
     subjectDer: csr.subjectDer, spkiDer: csr.spkiDer, subjectText: csr.subjectText,
     notBefore: input.notBefore, notAfter: input.notAfter, maxPathLength: input.maxPathLength,
   }, input, now, note);
   return {
-    certificate: toPem(der, 'CERTIFICATE'),
+    certificate: base64ToPem(derBase64, 'CERTIFICATE'),
     certificateChain: chainBelow(parent.active),
     issuingCaCertificate: parent.active.certPem,
     serialNumber,

@@ -21,7 +21,9 @@ export function signOnce(
   return new Promise((resolve, reject) => {
     // C_SignInit runs here, synchronously; it throws on a bad key, mechanism or session.
     new graphene.Sign(session, mechanism, key, session.lib);
-    const output = Buffer.alloc(MAX_SIGNATURE);
+    // From Node's buffer pool (no zero-filled native allocation per signature): the token writes
+    // the signature at its start and only that part is copied out.
+    const output = Buffer.allocUnsafe(MAX_SIGNATURE);
     const pinned = { data, output };
     inFlight.add(pinned);
     try {
