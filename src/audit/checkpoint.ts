@@ -7,7 +7,8 @@ export type Checkpoint = Omit<AuditCheckpointRow, 'id'>;
 
 /**
  * Signs "the chain's head is event N with hash H" with the audit key in the HSM and stores it.
- * Nothing is signed for an empty chain or a head the latest checkpoint already covers.
+ * Nothing is signed for an empty chain or a head the latest checkpoint already covers, and nothing
+ * is stored when another process sealed a later head while this one was signing.
  */
 export async function signCheckpoint(store: Store, signer: Signer, now = new Date()): Promise<Checkpoint | undefined> {
   const head = await store.audit.head();
@@ -20,8 +21,8 @@ export async function signCheckpoint(store: Store, signer: Signer, now = new Dat
     event_seq: claim.eventSeq, head_hash: claim.headHash, time: claim.time, key_id: claim.keyId,
     algorithm: signer.signatureAlgorithm, signature: signature.toString('base64'),
   };
-  await store.audit.insertCheckpoint(row);
-  return row;
+  // Another process may have sealed a later head meanwhile: then this one is not needed.
+  return (await store.audit.insertCheckpoint(row)) ? row : undefined;
 }
 
 /**

@@ -86,8 +86,19 @@ export class AuditRepo {
     return rows.map((r) => ({ ...r, seq: Number(r.seq), status: Number(r.status) }));
   }
 
-  async insertCheckpoint(row: Omit<AuditCheckpointRow, 'id'>): Promise<void> {
-    await this.write((tx) => tx.insertInto('audit_checkpoints').values(row).execute());
+  /**
+   * Stores a checkpoint unless one already seals this event or a later one: two daemons (or
+   * cluster workers) may read the head, sign, and reach this in either order, and checkpoints
+   * must only go forward. Under the chain's lock, like an append. Resolves whether it was stored.
+   */
+  async insertCheckpoint(row: Omit<AuditCheckpointRow, 'id'>): Promise<boolean> {
+    return this.write(async (tx) => {
+      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
+      const latest = await tx.selectFrom('audit_checkpoints').select('event_seq').orderBy('id', 'desc').limit(1).executeTakeFirst();
+      if (latest && Number(latest.event_seq) >= row.event_seq) return false;
+      await tx.insertInto('audit_checkpoints').values(row).execute();
+      return true;
+    });
   }
 
   async checkpoints(): Promise<(Omit<AuditCheckpointRow, 'id'> & { id: number })[]> {

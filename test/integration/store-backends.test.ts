@@ -112,6 +112,18 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
       assert.deepEqual(rows.map((r) => r.number).sort((x, y) => x - y), Array.from({ length: 30 }, (_, i) => i + 1));
     });
 
+    it('stores checkpoints only forward: one that seals an older head than the latest is dropped', async () => {
+      const cp = (seq: number) => ({ event_seq: seq, head_hash: 'h'.repeat(64), time: new Date().toISOString(), key_id: 'k', algorithm: 'ecdsa-with-SHA256', signature: 'AA==' });
+      const before = (await a.audit.checkpoints()).length;
+      // Two writers signed heads 1,000,010 and 1,000,005 and reach the database in that order.
+      assert.equal(await a.audit.insertCheckpoint(cp(1_000_010)), true);
+      assert.equal(await b.audit.insertCheckpoint(cp(1_000_005)), false);
+      assert.equal(await b.audit.insertCheckpoint(cp(1_000_010)), false);
+      const after = await a.audit.checkpoints();
+      assert.deepEqual(after.slice(before).map((c) => c.event_seq), [1_000_010]);
+      await sql`DELETE FROM audit_checkpoints WHERE event_seq >= 1000000`.execute(a.db);
+    });
+
     it('keeps one audit chain, no forks, when two writers append at once', async () => {
       await Promise.all(Array.from({ length: 120 }, (_, i) => recordAuditEvent(i % 2 ? a : b, event(i))));
       const events = await a.audit.events();

@@ -53,3 +53,18 @@ describe('pem', () => {
     assert.equal(readPemBlocks(`${csrPem}${toPem(a, 'X')}`).length, 2);
   });
 });
+
+describe('pem: canonical base64', () => {
+  it('refuses exactly what re-encoding the decoded bytes would (every last character, both paddings)', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    for (const body of ['QQ', 'QUI', 'QUJD']) {
+      for (const c of alphabet) {
+        const b64 = (body.slice(0, -1) + c).padEnd(4, '=');
+        const pem = `-----BEGIN CERTIFICATE REQUEST-----\n${b64}\n-----END CERTIFICATE REQUEST-----`;
+        const canonical = Buffer.from(b64, 'base64').toString('base64') === b64;
+        if (canonical) assert.deepEqual(parseCsrPem(pem), Buffer.from(b64, 'base64'));
+        else assert.equal(badRequestMessage(() => parseCsrPem(pem)), 'Invalid CSR: PEM body is not canonical base64');
+      }
+    }
+  });
+});
