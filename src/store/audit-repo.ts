@@ -66,8 +66,7 @@ export class AuditRepo {
     let head = batch?.get(HEAD) as ChainHead | null | undefined;
     if (head === undefined) {
       if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
-      const r = await this.headQuery.first(tx, []);
-      head = r ? { seq: Number(r.seq), hash: r.hash } : null;
+      head = (await this.readHead(tx)) ?? null;
     }
     const row = build(head ?? undefined);
     await this.inserts.insert(tx, 'audit_events', row);
@@ -75,8 +74,12 @@ export class AuditRepo {
     return row;
   }
 
-  async head(): Promise<ChainHead | undefined> {
-    const row = await this.db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  head(): Promise<ChainHead | undefined> {
+    return this.readHead(this.db);
+  }
+
+  private async readHead(db: Kysely<Database>): Promise<ChainHead | undefined> {
+    const row = await this.headQuery.first(db, []);
     return row && { seq: Number(row.seq), hash: row.hash };
   }
 
