@@ -11,6 +11,7 @@ import { badRequest, notFound } from '../errors';
 import { DuplicateSerialError, type CaRow } from '../store';
 import type { ServiceDeps } from './deps';
 import type { ActiveIssuer } from './issuer-cache';
+import { timeOrderedUuid } from '../time-ordered-id';
 
 /** A parent CA that may sign now, with its cached issuer context. */
 export interface Parent {
@@ -96,7 +97,7 @@ export async function signChild(
     const derBase64 = der.toString('base64');
     try {
       await deps.store.insertCertificate({
-        id: crypto.randomUUID(), ca_id: ca.id, serial: serialNumber, kind: 'intermediate',
+        id: timeOrderedUuid(), ca_id: ca.id, serial: serialNumber, kind: 'intermediate',
         subject: child.subjectText, not_before: notBefore.toISOString(), not_after: notAfter.toISOString(),
         der: derBase64, sha256: crypto.hash('sha256', der, 'hex'),
         identity: who.identity.name, req_id: who.reqId, created_at: now.toISOString(), revoked_at: null, revocation_reason: null,

@@ -44,7 +44,7 @@ for (const backend of ['sqlite', 'postgres'] as Backend[]) {
     });
 
     it('migrates once, forward only, and the second open applies nothing', async () => {
-      assert.deepEqual(a.appliedMigrations, ['001-initial', '002-revocation', '003-identities-audit', '004-lookup-epoch']);
+      assert.deepEqual(a.appliedMigrations, ['001-initial', '002-revocation', '003-identities-audit', '004-lookup-epoch', '005-one-serial-index']);
       assert.deepEqual(b.appliedMigrations, []);
     });
 

@@ -4,6 +4,7 @@ import { initial } from './001-initial';
 import { revocation } from './002-revocation';
 import { identitiesAudit } from './003-identities-audit';
 import { lookupEpoch } from './004-lookup-epoch';
+import { oneSerialIndex } from './005-one-serial-index';
 
 /** Forward-only, versioned migrations, applied in name order. Never edit one that has shipped. */
 export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
@@ -13,6 +14,7 @@ export const migrationProvider = (dialect: Dialect): MigrationProvider => ({
       '002-revocation': revocation(),
       '003-identities-audit': identitiesAudit(dialect),
       '004-lookup-epoch': lookupEpoch(dialect),
+      '005-one-serial-index': oneSerialIndex(dialect),
     };
   },
 });
