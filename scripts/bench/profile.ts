@@ -3,7 +3,8 @@
  * daemon under `node --cpu-prof` on a fresh token, loaded by the bench's client; prints the CPU
  * time per request of every daemon process (from /proc) and the top self-time functions.
  * `--no-prof` measures without the profiler; HSMCA_BENCH_CLI=<build>/dist/cli.js runs another
- * build (A/B), HSMCA_BENCH_NODE_OPTIONS passes node flags to the daemon (e.g. GC settings).
+ * build (A/B), HSMCA_BENCH_NODE_OPTIONS passes NODE_OPTIONS to the daemon, HSMCA_BENCH_EXEC_ARGS
+ * node flags NODE_OPTIONS refuses (e.g. `--single-threaded-gc`; the workers inherit them).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
     '--common-name', 'Prof Root', '--not-after', '2046-01-01T00:00:00Z']);
   const token = cli(t.env, ['token', 'create', '--name', 'prof', '--grant', '*:*']).token;
   const csr = opensslCsr(t.dir);
-  const prof = process.argv.includes('--no-prof') ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  const flags = (process.env.HSMCA_BENCH_EXEC_ARGS ?? '').split(' ').filter(Boolean);
+  const prof = [...flags, ...(process.argv.includes('--no-prof') ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`])];
   const proc = spawn(process.execPath, [...prof, CLI, 'serve'], { env: t.env, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((r) => readline.createInterface({ input: proc.stdout! }).once('line', (l) => r(JSON.parse(l).listening)));
   const body = JSON.stringify({ csr, notAfter: '2036-01-01T00:00:00Z', maxPathLength: 0 });
