@@ -32,7 +32,7 @@ const RULES: Array<[string, RegExp]> = [
   ['fdatasync', /fdatasync/],
   ['SQLite', /better_sqlite3/],
   ['signature checks (crypto.verify, besides its arithmetic)', /SignTraits|node::crypto::Verify|EVP_DigestVerify|ossl_ecdsa_verify|ECDSA_do_verify/],
-  ['other node:crypto (hash, HMAC)', /node::crypto::|EVP_|HMAC|sha256_block|sha1_block/],
+  ['other OpenSSL (hashes, HMAC, EVP set-up in SoftHSM and verify)', /node::crypto::|EVP_|HMAC|sha256_block|sha1_block/],
   ['HTTP parser', /llhttp/],
   ['socket writes', /LibuvStreamWrap::DoTryWrite|uv__try_write|uv_try_write|writev/],
   ['socket reads', /uv__read\b|tcp_recvmsg/],
