@@ -70,13 +70,18 @@ export class AuditRepo {
     const batch = this.batchState();
     let head = batch?.get(HEAD) as ChainHead | null | undefined;
     if (head === undefined) {
-      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
+      await this.lockChain(tx);
       head = (await this.readHead(tx)) ?? null;
     }
     const row = build(head ?? undefined);
     await this.inserts.insert(tx, 'audit_events', row);
     batch?.set(HEAD, { seq: row.seq, hash: row.hash });
     return row;
+  }
+
+  /** PostgreSQL: the chain's transaction-scoped advisory lock (on SQLite, BEGIN IMMEDIATE holds it). */
+  private async lockChain(tx: Kysely<Database>): Promise<void> {
+    if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
   }
 
   head(): Promise<ChainHead | undefined> {
@@ -101,7 +106,7 @@ export class AuditRepo {
    */
   async insertCheckpoint(row: Omit<AuditCheckpointRow, 'id'>): Promise<boolean> {
     return this.write(async (tx) => {
-      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(${PG_AUDIT_LOCK})`.execute(tx);
+      await this.lockChain(tx);
       const latest = await tx.selectFrom('audit_checkpoints').select('event_seq').orderBy('id', 'desc').limit(1).executeTakeFirst();
       if (latest && Number(latest.event_seq) >= row.event_seq) return false;
       await tx.insertInto('audit_checkpoints').values(row).execute();

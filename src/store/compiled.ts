@@ -8,7 +8,8 @@ import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 
 /**
  * A query built once. `params` replace its leading parameters, in the order they appear in the
- * SQL; the rest keep the values it was built with (e.g. a `limit(1)`).
+ * SQL; the rest keep the values it was built with (e.g. a constant `id = 1`). A LIMIT belongs in
+ * the SQL as `sql.lit`: SQLite re-plans a statement whose bound LIMIT changes (see AuditRepo).
  */
 export class CompiledOnce<R> {
   private compiled?: CompiledQuery<R>;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { outcomeOf, recordAuditEvent, type AuditFields } from '../../audit/trail';
 import type { Claimed } from '../../auth/identity';
 import type { Store } from '../../store';
+import type { IssuanceNote } from '../../services/issue-child';
 import { asAppError } from './errors';
 
 const CA_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -17,17 +18,14 @@ export function safeCaId(raw: string | undefined): string | undefined {
   return `sha256:${crypto.createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
 }
 
-/** What a route tells the audit trail about its request, as it learns it. */
-export interface AuditState {
-  caId?: string;
-  serial?: string;
-  csrSha256?: string;
+/**
+ * What a route tells the audit trail about its request, as it learns it: the issuance note the
+ * services fill in (CA, serial, CSR hash, the `issued` event recorded with the certificate), plus
+ * the target of an identity-management request.
+ */
+export interface AuditState extends IssuanceNote {
   /** What an identity-management request acted on, e.g. `identity:<id>`. */
   target?: string;
-  /** The `issued` event for a new certificate, recorded with it (signChild). */
-  issuedEvent?: (serial: string) => AuditFields;
-  /** Set once that event is on disk: the request needs no other event unless it then fails. */
-  audited?: boolean;
 }
 
 /**
