@@ -62,7 +62,7 @@ async function runPrimary(config: Config, log: Logger, loadConfig?: () => Config
   // Migrations run once, here, so that workers never race on them.
   await (await openStore(config.database)).close();
   const count = config.workers ?? os.availableParallelism();
-  // C_Sign runs on libuv's thread pool: give it room for every session plus file system work.
+  // Key generation (one per session) and the WAL's fdatasync run on libuv's thread pool.
   const threads = String(Math.max(4, (config.pkcs11.sessions ?? DEFAULT_SESSIONS) + 4));
   const env = { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? threads };
   let stopping = false;

@@ -54,7 +54,8 @@ export function openConfiguredKeyStore(
   const { pin } = loadSecrets(config);
   return openPkcs11KeyStore({
     module: config.pkcs11.module, tokenLabel: config.pkcs11.token, pin, sessions: config.pkcs11.sessions,
-    signTimeoutMs: config.pkcs11.signTimeoutMs, lenient: opts.lenient, events: opts.events,
+    signTimeoutMs: config.pkcs11.signTimeoutMs, signThreads: config.pkcs11.signThreads,
+    lenient: opts.lenient, events: opts.events,
     onStatus: log && ((s) => (s.ready
       ? log.info({ token: config.pkcs11.token }, 'HSM token usable')
       : log.error({ token: config.pkcs11.token, reason: s.reason, retrying: s.retrying },

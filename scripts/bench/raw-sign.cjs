@@ -1,5 +1,6 @@
-// The token's raw C_Sign rate, the way the daemon signs: one process, `sessions` sessions each
-// running C_SignInit + C_Sign (on libuv's thread pool) back to back for `seconds`.
+// The token's raw C_Sign rate, the way the daemon's signing thread signs: one process taking
+// its `sessions` sessions in turn, C_SignInit + C_Sign back to back on one thread for `seconds`
+// (no hand-off between threads; the daemon's one is per batch, this has none).
 // Usage: node raw-sign.cjs <module> <token label> <pin> <key label> <EC|RSA> <sessions> <seconds>
 // Prints the number of signatures made as JSON.
 'use strict';
@@ -31,21 +32,15 @@ const mechanism = { mechanism: kind === 'EC' ? pkcs11js.CKM_ECDSA : pkcs11js.CKM
 const data = Buffer.alloc(kind === 'EC' ? 32 : 600, 7);
 const end = Date.now() + Number(seconds) * 1000;
 let count = 0;
-const loop = (session) => new Promise((resolve, reject) => {
-  const next = () => {
-    if (Date.now() >= end) return resolve();
+const sessionList = Array.from({ length: Number(sessions) }, () => open());
+const out = Buffer.alloc(1024);
+while (Date.now() < end) {
+  for (const session of sessionList) {
     lib.C_SignInit(session, mechanism, key);
-    const out = Buffer.alloc(1024);
-    lib.C_Sign(session, data, out, (err) => {
-      if (err) return reject(err);
-      count++;
-      next();
-    });
-  };
-  next();
-});
-Promise.all(Array.from({ length: Number(sessions) }, () => loop(open()))).then(() => {
-  process.stdout.write(`${JSON.stringify({ count })}\n`);
-  lib.C_Logout(anchor);
-  lib.C_Finalize();
-});
+    lib.C_Sign(session, data, out);
+    count++;
+  }
+}
+process.stdout.write(`${JSON.stringify({ count })}\n`);
+lib.C_Logout(anchor);
+lib.C_Finalize();

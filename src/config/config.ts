@@ -16,6 +16,7 @@ export interface Config {
     readonly pinFile?: string;
     readonly sessions?: number;
     readonly signTimeoutMs?: number;
+    readonly signThreads?: number;
   };
   readonly limits: {
     readonly bodyBytes: number;
@@ -92,6 +93,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, string[]>> = {
   HSMCA_PKCS11_PIN_FILE: ['pkcs11', 'pinFile'],
   HSMCA_PKCS11_SESSIONS: ['pkcs11', 'sessions'],
   HSMCA_PKCS11_SIGN_TIMEOUT_MS: ['pkcs11', 'signTimeoutMs'],
+  HSMCA_PKCS11_SIGN_THREADS: ['pkcs11', 'signThreads'],
   HSMCA_WORKERS: ['workers'],
   HSMCA_BODY_LIMIT: ['limits', 'bodyBytes'],
   HSMCA_HEADER_LIMIT: ['limits', 'headerBytes'],

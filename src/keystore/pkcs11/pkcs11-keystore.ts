@@ -25,11 +25,10 @@ export interface Pkcs11KeyStoreOptions {
   tokenLabel: string;
   /** User PIN, read by the caller from a file or the environment. */
   pin: string;
-  /**
-   * Operation sessions (default 4, the size of libuv's default thread pool C_Sign runs on),
-   * lowered to what the token allows beside the login session.
-   */
+  /** Operation sessions (default 4), lowered to what the token allows beside the login session. */
   sessions?: number;
+  /** Threads that run C_SignInit + C_Sign off the event loop (default 1, see sign-threads.ts). */
+  signThreads?: number;
   /** Longest a signature may take, waiting for a session included (default 10 s); then 503. */
   signTimeoutMs?: number;
   /**
@@ -45,6 +44,7 @@ export interface Pkcs11KeyStoreOptions {
 
 export const DEFAULT_SESSIONS = 4;
 export const DEFAULT_SIGN_TIMEOUT_MS = 10_000;
+export const DEFAULT_SIGN_THREADS = 1;
 
 class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
   private readonly keys: KeyCache;
@@ -133,6 +133,7 @@ export async function openPkcs11KeyStore(opts: Pkcs11KeyStoreOptions): Promise<K
   if (!Number.isInteger(sessions) || sessions < 1) throw new Error('sessions must be a positive integer');
   return new Pkcs11KeyStore(await Token.open({
     module: opts.module, tokenLabel: opts.tokenLabel, pin: opts.pin, sessions,
-    opTimeoutMs: opts.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS, lenient: opts.lenient, onStatus: opts.onStatus, events: opts.events,
+    opTimeoutMs: opts.signTimeoutMs ?? DEFAULT_SIGN_TIMEOUT_MS, signThreads: opts.signThreads ?? DEFAULT_SIGN_THREADS,
+    lenient: opts.lenient, onStatus: opts.onStatus, events: opts.events,
   }));
 }

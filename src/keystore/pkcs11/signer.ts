@@ -1,11 +1,12 @@
 /** A `Signer` over one token private key. */
 import { hash } from 'node:crypto';
+import * as graphene from 'graphene-pk11';
+import type * as pkcs11js from 'pkcs11js';
 import type { KeyAlgorithm, SignatureAlgorithm, Signer } from '../keystore';
 import type { KeyCache } from './key-cache';
 import type { KeyRef } from './key-lookup';
 import type { SignPlan } from './mechanisms';
 import { ckmName } from './names';
-import { signOnce } from './sign-once';
 import type { Token } from './token';
 
 export interface SignerSpec {
@@ -23,6 +24,8 @@ export class Pkcs11Signer implements Signer {
   readonly spki: Buffer;
   readonly signatureAlgorithm: SignatureAlgorithm;
   readonly mechanism: string;
+  /** The mechanism as the library takes it, built once rather than per signature. */
+  private readonly ckMechanism: pkcs11js.Mechanism;
 
   constructor(
     private readonly token: Token,
@@ -34,6 +37,7 @@ export class Pkcs11Signer implements Signer {
     this.spki = spec.spki;
     this.signatureAlgorithm = spec.signatureAlgorithm;
     this.mechanism = ckmName(Number(spec.plan.mechanism.name));
+    this.ckMechanism = graphene.Mechanism.create(spec.plan.mechanism);
   }
 
   async sign(tbs: Buffer): Promise<Buffer> {
@@ -42,7 +46,8 @@ export class Pkcs11Signer implements Signer {
     const data = plan.prehash ? hash(plan.prehash, tbs, 'buffer') : tbs;
     const raw = await this.token.run('PKCS#11 sign', async (session) => {
       const started = process.hrtime.bigint();
-      const signature = await signOnce(session, plan.mechanism, this.keys.get(ref).privateKey, data);
+      const key = this.keys.get(ref).privateKey;
+      const signature = await this.token.signThreads.sign(session.handle, this.ckMechanism, key.handle, data);
       this.token.events?.signed?.({ mechanism: this.mechanism, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
       return signature;
     }, { timed: true });

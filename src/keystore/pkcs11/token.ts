@@ -17,6 +17,7 @@ import {
   acquireModule, claimLogin, findSlot, loginUser, reinitializeModule, releaseLogin, releaseModule,
 } from './module';
 import { SessionPool } from './session-pool';
+import { SignThreads } from './sign-threads';
 
 export interface TokenOptions {
   module: string;
@@ -26,6 +27,8 @@ export interface TokenOptions {
   sessions: number;
   /** Longest a timed operation (a signature, waiting for a session included) may take. */
   opTimeoutMs: number;
+  /** Threads that run C_SignInit + C_Sign. */
+  signThreads: number;
   /** Start down (and keep trying) rather than throw when the first open fails. */
   lenient?: boolean;
   /** Told each time the token becomes usable or unusable, for the log. */
@@ -64,6 +67,8 @@ export class Token {
   private gen = 0;
   private state: State = { up: false, error: hsmUnavailable(undefined, 'PKCS#11 token not opened yet'), retryable: false };
   private readonly pool: SessionPool<graphene.Session>;
+  /** Where signatures run, off the event loop. */
+  readonly signThreads: SignThreads;
   private known: ReadonlySet<number> = new Set();
   private claimedSlot: graphene.Slot | undefined;
   private recovering: Promise<void> | undefined;
@@ -72,6 +77,7 @@ export class Token {
   private backoff = RETRY_MIN_MS;
 
   private constructor(private readonly options: TokenOptions, private readonly module: graphene.Module) {
+    this.signThreads = new SignThreads(options.module, options.signThreads);
     this.pool = new SessionPool({
       size: options.sessions,
       open: () => this.up().slot.open(RW_SESSION),
@@ -295,6 +301,7 @@ export class Token {
     this.closing ??= (async () => {
       clearTimeout(this.retryTimer);
       await this.pool.close();
+      await this.signThreads.close();
       await this.recovering?.catch(() => undefined);
       const anchor = this.state.up ? this.state.anchor : undefined;
       if (this.claimedSlot && releaseLogin(this.options.module, this.claimedSlot)) {

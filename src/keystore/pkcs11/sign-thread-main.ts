@@ -1,0 +1,50 @@
+/**
+ * The body of a signing thread, started by `SignThreads` from this function's source text (so
+ * it runs the same from `dist` and from the TypeScript tests): it must not close over anything,
+ * and gets what it needs from `workerData`.
+ *
+ * The thread loads the process's PKCS#11 module a second time. `dlopen` hands back the library
+ * the main thread already loaded and initialised, so there is no C_Initialize here: sessions,
+ * the login and object handles are the process's, usable from any thread (the module was
+ * initialised with CKF_OS_LOCKING_OK). Nothing here finalises the module, and the library stays
+ * mapped while this thread holds it, whatever the main thread re-initialises.
+ */
+
+/** What a thread is sent: a batch of [id, session, mechanism, key, data]. */
+export type SignJob = [id: number, session: Uint8Array, mechanism: unknown, key: Uint8Array, data: Uint8Array];
+/** What it answers: [id, signature] or [id, undefined, the token's error]. */
+export type SignReply = [id: number, signature: Uint8Array | undefined, error?: { message: string; code?: number }];
+
+export function signThreadMain(): void {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
+  const pkcs11js = require(workerData.pkcs11js) as typeof import('pkcs11js');
+  const lib = new pkcs11js.PKCS11();
+  lib.load(workerData.module);
+  // Answers go back in batches, but never held longer than this: an RSA-4096 batch must not
+  // keep the first signature waiting for the last.
+  const HOLD_MS = 1;
+  const output = Buffer.alloc(1024);
+  const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  parentPort!.on('message', (jobs: SignJob[]) => {
+    let replies: SignReply[] = [];
+    let since = performance.now();
+    for (const [id, session, mechanism, key, data] of jobs) {
+      try {
+        const handle = asBuffer(session);
+        lib.C_SignInit(handle, mechanism as import('pkcs11js').Mechanism, asBuffer(key));
+        replies.push([id, Uint8Array.from(lib.C_Sign(handle, asBuffer(data), output))]);
+      } catch (e) {
+        const err = e as { message?: unknown; code?: unknown };
+        replies.push([id, undefined, { message: String(err.message), code: typeof err.code === 'number' ? err.code : undefined }]);
+      }
+      const now = performance.now();
+      if (now - since >= HOLD_MS) {
+        parentPort!.postMessage(replies);
+        replies = [];
+        since = now;
+      }
+    }
+    if (replies.length > 0) parentPort!.postMessage(replies);
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * C_SignInit + C_Sign, both off the event loop, on signing threads of our own.
+ *
+ * Why not libuv's pool, as pkcs11js offers: there C_SignInit stays on the event loop (for a
+ * network HSM a round trip), and every signature wakes a sleeping pool thread and comes back on
+ * its own. Measured side by side on the 2-core machine (P-256 CA, 2 workers, docs/performance.md)
+ * that hand-off cost more CPU than SoftHSM's signature itself. A signing thread takes the jobs of
+ * one event-loop turn in one message, signs them back to back and answers in batches, so a busy
+ * daemon pays one hand-off per batch, not per signature.
+ *
+ * Jobs go to the thread with the fewest in flight (ties to the first), so under load they
+ * queue and batch, and with more than one thread slow signatures (RSA-4096, a network HSM's
+ * round trip) still run side by side. A thread that died fails its jobs as HsmUnavailable
+ * and is started afresh for the next one. A hung C_Sign keeps its thread: the sign timeout
+ * answers the request, as before.
+ */
+import { Worker } from 'node:worker_threads';
+import type * as pkcs11js from 'pkcs11js';
+import { hsmUnavailable } from '../../errors';
+import { signThreadMain, type SignJob, type SignReply } from './sign-thread-main';
+
+interface Pending {
+  resolve(signature: Buffer): void;
+  reject(err: unknown): void;
+}
+
+// Under the tests' TypeScript loader (esbuild, keepNames) the function's text calls a `__name`
+// helper that lives outside it; defined here, it costs nothing in the built code.
+const THREAD_SOURCE = `var __name = (f) => f;\n(${signThreadMain.toString()})();`;
+
+/** An error shaped like pkcs11js' own, so `errors.ts` classifies it by its CKR_ code. */
+function tokenError(error: NonNullable<SignReply[2]>): Error {
+  return Object.assign(new Error(error.message), { name: 'Pkcs11Error', code: error.code });
+}
+
+class SignThread {
+  readonly pending = new Map<number, Pending>();
+  private queue: SignJob[] = [];
+  private worker: Worker | undefined;
+
+  constructor(private readonly module: string) {}
+
+  submit(job: SignJob, pending: Pending): void {
+    this.pending.set(job[0], pending);
+    // One message per event-loop turn, however many requests reached their signature in it.
+    if (this.queue.push(job) === 1) setImmediate(this.flush);
+  }
+
+  terminate(): Promise<unknown> {
+    const worker = this.worker;
+    this.worker = undefined;
+    return worker ? worker.terminate() : Promise.resolve();
+  }
+
+  private readonly flush = (): void => {
+    const jobs = this.queue;
+    this.queue = [];
+    this.start().postMessage(jobs);
+  };
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(THREAD_SOURCE, {
+      eval: true,
+      workerData: { module: this.module, pkcs11js: require.resolve('pkcs11js') },
+    });
+    // A signing thread alone must not keep a finished process alive.
+    worker.unref();
+    worker.on('message', (replies: SignReply[]) => {
+      for (const [id, signature, error] of replies) {
+        const pending = this.pending.get(id);
+        if (!pending) continue;
+        this.pending.delete(id);
+        if (signature) pending.resolve(Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength));
+        else pending.reject(tokenError(error!));
+      }
+    });
+    const died = (cause: unknown): void => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const pending of this.pending.values()) pending.reject(hsmUnavailable(cause, 'the PKCS#11 signing thread stopped'));
+      this.pending.clear();
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`signing thread exited with ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+}
+
+export class SignThreads {
+  private readonly threads: SignThread[];
+  private nextId = 0;
+
+  constructor(module: string, count: number) {
+    if (!Number.isInteger(count) || count < 1) throw new Error('signThreads must be a positive integer');
+    this.threads = Array.from({ length: count }, () => new SignThread(module));
+  }
+
+  /** C_SignInit + C_Sign on `session` (leased by the caller: one operation at a time). */
+  sign(session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer): Promise<Buffer> {
+    let thread = this.threads[0];
+    for (const t of this.threads) if (t.pending.size < thread.pending.size) thread = t;
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => thread.submit([id, session, mechanism, key, data], { resolve, reject }));
+  }
+
+  /** Stops the threads; call once no signature is in flight (the session pool has drained). */
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+}
