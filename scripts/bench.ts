@@ -35,7 +35,7 @@ const arg = (name: string, fallback: string): string => {
 };
 const SECONDS = Number(arg('seconds', '10'));
 const WORKERS = Number(arg('workers', String(os.availableParallelism())));
-const SESSIONS = 4;
+const SESSIONS = 16; // the daemon's default
 const CONCURRENCY = 32;
 const WARM_REQUESTS = 20_000;
 

@@ -13,7 +13,6 @@ import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from './config/config';
-import { DEFAULT_SESSIONS } from './keystore';
 import { openRuntime } from './runtime';
 import { serve } from './serve';
 import { openStore } from './store';
@@ -62,14 +61,13 @@ async function runPrimary(config: Config, log: Logger, loadConfig?: () => Config
   // Migrations run once, here, so that workers never race on them.
   await (await openStore(config.database)).close();
   const count = config.workers ?? os.availableParallelism();
-  // Key generation (one per session) and the WAL's fdatasync run on libuv's thread pool.
-  const threads = String(Math.max(4, (config.pkcs11.sessions ?? DEFAULT_SESSIONS) + 4));
-  const env = { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? threads };
   let stopping = false;
   let url = '';
 
   const start = (): Promise<ListeningMessage> => new Promise((resolve, reject) => {
-    const worker: Worker = cluster.fork(env);
+    // libuv's default pool (4 threads) is enough: signatures run on the key store's own threads;
+    // key generation and the WAL's fdatasync are what is left on it.
+    const worker: Worker = cluster.fork();
     const onExit = (code: number | null): void => reject(new Error(`worker exited with ${code} before listening`));
     worker.once('exit', onExit);
     worker.on('message', (m: ListeningMessage) => {

@@ -78,7 +78,7 @@ function bucket(s: Sample): string {
 }
 
 async function main(): Promise<void> {
-  const t = freshToken({ HSMCA_WORKERS: arg('workers', '2'), HSMCA_PKCS11_SESSIONS: '4' });
+  const t = freshToken({ HSMCA_WORKERS: arg('workers', '2'), HSMCA_PKCS11_SESSIONS: '16' });
   const ca = cli(t.env, ['ca', 'create-root', '--name', 'perf', '--key-algorithm', arg('algorithm', 'EC_prime256v1'),
     '--common-name', 'Perf Root', '--not-after', '2046-01-01T00:00:00Z']);
   const token = cli(t.env, ['token', 'create', '--name', 'perf', '--grant', '*:*']).token;

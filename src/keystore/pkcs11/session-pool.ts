@@ -12,6 +12,12 @@ export interface SessionPoolOptions<S> {
   close(session: S): void;
   /** Whether an operation's failure leaves the session unfit for reuse. */
   discardOn(err: unknown): boolean;
+  /**
+   * Whether a failed open means the token has no session left for us (CKR_SESSION_COUNT: a
+   * limit shared with other processes, as on a YubiHSM). The pool then makes do with the
+   * sessions it holds, and the lease waits for one of them instead of failing.
+   */
+  atLimit?(err: unknown): boolean;
   /** The error leases get once the pool is closed. */
   closedError(): Error;
 }
@@ -129,7 +135,7 @@ export class SessionPool<S> {
       try {
         return Promise.resolve(this.lease(this.options.open()));
       } catch (err) {
-        return Promise.reject(err);
+        if (!this.shrinkOn(err)) return Promise.reject(err);
       }
     }
     return new Promise((resolve, reject) => {
@@ -182,9 +188,20 @@ export class SessionPool<S> {
       try {
         waiter.resolve(this.lease(session ?? this.options.open()));
       } catch (err) {
+        if (this.shrinkOn(err)) {
+          this.waiters.unshift(waiter);
+          return;
+        }
         waiter.reject(err);
       }
     }
+  }
+
+  /** At the token's limit while holding sessions: the pool shrinks to those, for good. */
+  private shrinkOn(err: unknown): boolean {
+    if (this.leased.size === 0 || !this.options.atLimit?.(err)) return false;
+    this.size = this.leased.size;
+    return true;
   }
 
   private safeClose(session: S): void {

@@ -11,7 +11,7 @@
 import * as graphene from 'graphene-pk11';
 import { AppError, hsmUnavailable } from '../../errors';
 import type { KeyStoreEvents } from '../keystore';
-import { isModuleLost, isPinError, isSessionLost, reportError, toAppError } from './errors';
+import { CKR, ckrCode, isModuleLost, isPinError, isSessionLost, reportError, toAppError } from './errors';
 import { probeMechanisms } from './mechanisms';
 import {
   acquireModule, claimLogin, findSlot, loginUser, reinitializeModule, releaseLogin, releaseModule,
@@ -85,6 +85,7 @@ export class Token {
       // A session whose token operation failed may still hold an active operation; our own
       // validation errors (AppError) happen before any operation starts.
       discardOn: (err) => !(err instanceof AppError),
+      atLimit: (err) => ckrCode(err) === CKR.SESSION_COUNT,
       closedError: () => hsmUnavailable(undefined, 'key store is closed'),
     });
   }

@@ -23,6 +23,39 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 describe('keystore/pkcs11 SessionPool', () => {
+  it('at the token\'s session limit, makes do with the sessions it holds: leases wait, none fails', async () => {
+    const LIMIT = Object.assign(new Error('CKR_SESSION_COUNT'), { limit: true });
+    let opened = 0;
+    const pool = new SessionPool<{ n: number }>({
+      size: 8,
+      open: () => {
+        if (opened >= 2) throw LIMIT; // another process holds the rest of the token's sessions
+        return { n: opened++ };
+      },
+      close: () => undefined,
+      discardOn: () => true,
+      atLimit: (err) => err === LIMIT,
+      closedError: () => new Error('closed'),
+    });
+    const used = await Promise.all(Array.from({ length: 20 }, () => pool.use(async (s) => {
+      await tick();
+      return s.n;
+    })));
+    assert.equal(used.length, 20);
+    assert.equal(opened, 2);
+    assert.equal(pool.capacity, 2);
+    assert.deepEqual(pool.stats, { idle: 2, leased: 0, waiting: 0 });
+  });
+
+  it('with no session at all, the limit is an error, not a wait', async () => {
+    const LIMIT = new Error('CKR_SESSION_COUNT');
+    const pool = new SessionPool<object>({
+      size: 4, open: () => { throw LIMIT; }, close: () => undefined, discardOn: () => true,
+      atLimit: (err) => err === LIMIT, closedError: () => new Error('closed'),
+    });
+    await assert.rejects(pool.use(async () => 1), (e) => e === LIMIT);
+  });
+
   it('never leases one session twice at once and never opens more than size', async () => {
     const { pool, opened } = makePool(3);
     const busy = new Set<number>();
