@@ -5,8 +5,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { isMainThread } = require('node:worker_threads');
 const dir = process.env.HSMCA_BENCH_PROBE_DIR;
-if (dir) {
+// NODE_OPTIONS' --require runs in worker threads too (the signing and checkpoint threads): only
+// the main thread's event loop is the one requests wait on, and the file is named by process.
+if (dir && isMainThread) {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   let resetAt = 0;
