@@ -55,7 +55,15 @@ class SignThread {
   private readonly flush = (): void => {
     const jobs = this.queue;
     this.queue = [];
-    this.start().postMessage(jobs);
+    try {
+      this.start().postMessage(jobs);
+    } catch (err) {
+      // No thread could be started (out of memory, threads): these fail, the next try afresh.
+      for (const [id] of jobs) {
+        this.pending.get(id)?.reject(hsmUnavailable(err, 'the PKCS#11 signing thread could not start'));
+        this.pending.delete(id);
+      }
+    }
   };
 
   private start(): Worker {
