@@ -55,6 +55,7 @@ class SignThread {
   private readonly flush = (): void => {
     const jobs = this.queue;
     this.queue = [];
+    if (jobs.length === 0) return;
     try {
       this.start().postMessage(jobs);
     } catch (err) {
@@ -86,6 +87,9 @@ class SignThread {
     const died = (cause: unknown): void => {
       if (this.worker !== worker) return;
       this.worker = undefined;
+      // Jobs not yet sent fail too: their sessions go back to the pool with the rejection, so
+      // they must never reach a new thread.
+      this.queue = [];
       for (const pending of this.pending.values()) pending.reject(hsmUnavailable(cause, 'the PKCS#11 signing thread stopped'));
       this.pending.clear();
     };
