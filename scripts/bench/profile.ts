@@ -4,8 +4,9 @@
  * time per request of every daemon process (from /proc) and the top self-time functions.
  * `--no-prof` measures without the profiler; HSMCA_BENCH_CLI=<build>/dist/cli.js runs another
  * build (A/B), HSMCA_BENCH_NODE_OPTIONS passes NODE_OPTIONS to the daemon, HSMCA_BENCH_SESSIONS
- * the sessions per worker (default 16, the daemon's), HSMCA_BENCH_EXEC_ARGS node flags
- * NODE_OPTIONS refuses (e.g. `--single-threaded-gc`; the workers inherit them).
+ * the sessions per worker (default 16, the daemon's), HSMCA_BENCH_SIGN_THREADS its signing
+ * threads (default 1, the daemon's), HSMCA_BENCH_EXEC_ARGS node flags NODE_OPTIONS refuses
+ * (e.g. `--single-threaded-gc`; the workers inherit them).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,7 +57,8 @@ function top(file: string, requests: number, n = 40): string {
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hsmca-prof-'));
-  const t = freshToken({ HSMCA_WORKERS: arg('workers', '1'), HSMCA_PKCS11_SESSIONS: process.env.HSMCA_BENCH_SESSIONS ?? '16', NODE_OPTIONS: process.env.HSMCA_BENCH_NODE_OPTIONS ?? '' });
+  const t = freshToken({ HSMCA_WORKERS: arg('workers', '1'), HSMCA_PKCS11_SESSIONS: process.env.HSMCA_BENCH_SESSIONS ?? '16',
+    HSMCA_PKCS11_SIGN_THREADS: process.env.HSMCA_BENCH_SIGN_THREADS ?? '1', NODE_OPTIONS: process.env.HSMCA_BENCH_NODE_OPTIONS ?? '' });
   const ca = cli(t.env, ['ca', 'create-root', '--name', 'prof', '--key-algorithm', arg('algorithm', 'EC_prime256v1'),
     '--common-name', 'Prof Root', '--not-after', '2046-01-01T00:00:00Z']);
   const token = cli(t.env, ['token', 'create', '--name', 'prof', '--grant', '*:*']).token;
