@@ -34,11 +34,16 @@ function tokenError(error: NonNullable<SignReply[2]>): Error {
 }
 
 class SignThread {
-  readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, Pending>();
   private queue: SignJob[] = [];
   private worker: Worker | undefined;
 
   constructor(private readonly module: string) {}
+
+  /** Signatures given to this thread and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
 
   submit(job: SignJob, pending: Pending): void {
     this.pending.set(job[0], pending);
@@ -60,12 +65,17 @@ class SignThread {
       this.start().postMessage(jobs);
     } catch (err) {
       // No thread could be started (out of memory, threads): these fail, the next try afresh.
-      for (const [id] of jobs) {
-        this.pending.get(id)?.reject(hsmUnavailable(err, 'the PKCS#11 signing thread could not start'));
-        this.pending.delete(id);
-      }
+      // Only these: jobs a live thread already has keep their sessions busy until it answers.
+      this.fail(jobs.map(([id]) => id), hsmUnavailable(err, 'the PKCS#11 signing thread could not start'));
     }
   };
+
+  private fail(ids: Iterable<number>, err: unknown): void {
+    for (const id of [...ids]) {
+      this.pending.get(id)?.reject(err);
+      this.pending.delete(id);
+    }
+  }
 
   private start(): Worker {
     if (this.worker) return this.worker;
@@ -90,8 +100,7 @@ class SignThread {
       // Jobs not yet sent fail too: their sessions go back to the pool with the rejection, so
       // they must never reach a new thread.
       this.queue = [];
-      for (const pending of this.pending.values()) pending.reject(hsmUnavailable(cause, 'the PKCS#11 signing thread stopped'));
-      this.pending.clear();
+      this.fail(this.pending.keys(), hsmUnavailable(cause, 'the PKCS#11 signing thread stopped'));
     };
     worker.on('error', died);
     worker.on('exit', (code) => died(new Error(`signing thread exited with ${code}`)));
@@ -112,7 +121,7 @@ export class SignThreads {
   /** C_SignInit + C_Sign on `session` (leased by the caller: one operation at a time). */
   sign(session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer): Promise<Buffer> {
     let thread = this.threads[0];
-    for (const t of this.threads) if (t.pending.size < thread.pending.size) thread = t;
+    for (const t of this.threads) if (t.inFlight < thread.inFlight) thread = t;
     const id = ++this.nextId;
     return new Promise((resolve, reject) => thread.submit([id, session, mechanism, key, data], { resolve, reject }));
   }
