@@ -12,7 +12,7 @@ export interface RequestOptions {
   method?: string;
   token?: string;
   headers?: Record<string, string>;
-  /** An object is sent as JSON; a string is sent as it is. */
+  /** An object is sent as JSON; a string or Buffer is sent as it is. */
   body?: unknown;
   /** Skip the document check (only for non-JSON answers such as DER). */
   raw?: boolean;
@@ -30,8 +30,8 @@ export interface RequestOptions {
 export async function call(base: string, path: string, opts: RequestOptions = {}): Promise<HttpResult> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: string | undefined;
-  if (typeof opts.body === 'string') body = opts.body;
+  let body: string | Buffer | undefined;
+  if (typeof opts.body === 'string' || Buffer.isBuffer(opts.body)) body = opts.body;
   else if (opts.body !== undefined) {
     body = JSON.stringify(opts.body);
     headers['content-type'] ??= 'application/json';
@@ -46,7 +46,7 @@ export async function call(base: string, path: string, opts: RequestOptions = {}
 }
 
 /** fetch cannot present a client certificate: node:https can. Rejects when the handshake fails. */
-function httpsRequest(url: string, options: https.RequestOptions, body?: string): Promise<{ status: number; headers: Headers; text: string }> {
+function httpsRequest(url: string, options: https.RequestOptions, body?: string | Buffer): Promise<{ status: number; headers: Headers; text: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(url, { ...options, agent: false }, (res) => {
       const chunks: Buffer[] = [];

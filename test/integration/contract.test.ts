@@ -80,6 +80,10 @@ describe('sign-intermediate contract table', function () {
       'Body is not valid JSON');
     await rejected(() => sign(JSON.stringify(valid()), { headers: { 'content-type': 'text/plain' } }), 400, 'BadRequest',
       'Content-Type must be application/json');
+    // 0xff is never UTF-8: refused, not decoded to U+FFFD and judged as if the client had sent that.
+    const notUtf8 = Buffer.concat([Buffer.from('{"csr": "'), Buffer.from([0xff]), Buffer.from('"}')]);
+    await rejected(() => sign(notUtf8, { headers: { 'content-type': 'application/json' } }), 400, 'BadRequest',
+      'Body is not valid UTF-8');
   });
 
   it('row 4: schema failures → 422 ValidationFailure with an array of issues', async () => {

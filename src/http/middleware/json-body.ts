@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { Context } from 'koa';
 import { AppError, badRequest } from '../../errors';
 
@@ -65,11 +66,10 @@ function readText(ctx: Context, limit: number): Promise<string> {
     };
     const onEnd = (): void => {
       cleanup();
-      const buf = Buffer.concat(chunks);
-      const text = buf.toString('utf8');
+      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       // Reject bytes that are not UTF-8 instead of silently replacing them.
-      if (!Buffer.from(text, 'utf8').equals(buf)) reject(badRequest('Body is not valid UTF-8'));
-      else resolve(text);
+      if (!isUtf8(buf)) reject(badRequest('Body is not valid UTF-8'));
+      else resolve(buf.toString('utf8'));
     };
     const onError = (e: Error): void => {
       cleanup();
