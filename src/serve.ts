@@ -3,7 +3,7 @@ import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { openAuditSigner } from './audit/audit-key';
 import { Checkpointer } from './audit/checkpoint';
-import { createApp } from './http/app';
+import { createListener } from './http/app';
 import { applyServerLimits, serverOptions } from './http/server-limits';
 import { createServer, tlsReloadable } from './http/server';
 import { handleSignals } from './lifecycle/signals';
@@ -27,11 +27,11 @@ export async function serve(rt: Runtime): Promise<{ server: http.Server; url: st
   if (!rt.services || !rt.auth || !rt.keyStore) throw new Error('serve needs the key store and the token pepper');
   const { limits } = rt.config;
   const readiness = new Readiness({ services: rt.services, log: rt.log });
-  const app = createApp({
+  const listener = createListener({
     services: rt.services, auth: rt.auth, log: rt.log, bodyLimit: limits.bodyBytes,
     rateLimit: { perSecond: limits.ratePerSecond, burst: limits.rateBurst }, metrics: rt.metrics, readiness,
   });
-  const { server, scheme } = createServer(app.callback(), rt.config.tls, serverOptions(limits));
+  const { server, scheme } = createServer(listener, rt.config.tls, serverOptions(limits));
   applyServerLimits(server, limits, rt.log);
   if (rt.config.tls) rt.reloadables.add(tlsReloadable(server as https.Server, rt.config.tls));
   const { host, port } = parseListen(rt.config.listen);

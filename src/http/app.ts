@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import type { Logger } from 'pino';
@@ -17,6 +18,9 @@ import { caRoutes } from './routes/cas';
 import { docsRoute } from './routes/docs';
 import { certificateRoutes } from './routes/certificates';
 import { identityRoutes } from './routes/identities';
+import type { HttpMiddleware } from './context';
+import { withDirectRoutes } from './direct-route';
+import type { RegisteredOperation } from './operation';
 
 export interface AppDeps {
   services: ServiceDeps;
@@ -32,14 +36,19 @@ export interface AppDeps {
   readiness?: Readiness;
 }
 
-/** Every route the daemon serves; each is an operation of the served document. */
-export function buildRouter(deps: AppDeps, ops: { metrics: Metrics; readiness: Readiness } = defaults(deps)): Router {
+/**
+ * Every route the daemon serves; each is an operation of the served document. `direct` receives
+ * the operations worth serving without Koa's shell (see `direct-route.ts`).
+ */
+export function buildRouter(
+  deps: AppDeps, ops: { metrics: Metrics; readiness: Readiness } = defaults(deps), direct: RegisteredOperation[] = [],
+): Router {
   // Strict: '/x/' is not '/x'. Only documented paths are served, exactly.
   const router = new Router({ strict: true });
   healthRoutes(router, ops.readiness);
   metricsRoute(router, ops.metrics);
   docsRoute(router);
-  signIntermediateRoute(router, deps);
+  direct.push(signIntermediateRoute(router, deps));
   caRoutes(router, deps);
   certificateRoutes(router, deps);
   const store = deps.services.store;
@@ -54,25 +63,43 @@ function defaults(deps: AppDeps): { metrics: Metrics; readiness: Readiness } {
   };
 }
 
-/** Builds the Koa application; it does not listen (tests drive `app.callback()` directly too). */
-export function createApp(deps: AppDeps): Koa {
+/** The middleware every request passes first, outermost first. */
+function outerMiddleware(deps: AppDeps, ops: { metrics: Metrics; readiness: Readiness }): HttpMiddleware[] {
+  return [
+    observeMiddleware(deps.log, ops.metrics),
+    async (ctx, next) => {
+      await next();
+      // Draining for shutdown: no keep-alive, so the client opens its next request elsewhere.
+      if (ops.readiness.stopping) ctx.set('Connection', 'close');
+    },
+    errorsMiddleware(deps.log),
+  ];
+}
+
+function assemble(deps: AppDeps): { app: Koa; outer: HttpMiddleware[]; direct: RegisteredOperation[] } {
   const ops = defaults(deps);
   const app = new Koa({ proxy: false });
   app.silent = true; // errors are rendered and logged by errorsMiddleware, not printed by Koa
-  app.use(observeMiddleware(deps.log, ops.metrics));
-  app.use(async (ctx, next) => {
-    await next();
-    // Draining for shutdown: no keep-alive, so the client opens its next request elsewhere.
-    if (ops.readiness.stopping) ctx.set('Connection', 'close');
-  });
-  app.use(errorsMiddleware(deps.log));
-
-  const router = buildRouter(deps, ops);
+  const outer = outerMiddleware(deps, ops);
+  for (const m of outer) app.use(m);
+  const direct: RegisteredOperation[] = [];
+  const router = buildRouter(deps, ops, direct);
   app.use(router.routes());
   app.use(router.allowedMethods({
     throw: true,
     methodNotAllowed: () => new AppError('MethodNotAllowed', 'Method not allowed'),
     notImplemented: () => new AppError('MethodNotAllowed', 'Method not implemented'),
   }));
-  return app;
+  return { app, outer, direct };
+}
+
+/** Builds the Koa application alone; it does not listen (tests drive `app.callback()` directly too). */
+export function createApp(deps: AppDeps): Koa {
+  return assemble(deps).app;
+}
+
+/** What the server runs: the direct route for the hot operation, Koa for everything else. */
+export function createListener(deps: AppDeps): RequestListener {
+  const { app, outer, direct } = assemble(deps);
+  return withDirectRoutes(direct, outer, app.callback(), deps.log);
 }

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import type { Router, RouterMiddleware } from '@koa/router';
-import type { Context } from 'koa';
 import { compileRequest, findOperation, routerPath } from '../api/openapi';
 import type { Action, Identity } from '../auth/identity';
 import type { IssuanceNote } from '../services/issue-child';
 import type { AppDeps } from './app';
+import type { HttpContext, HttpMiddleware } from './context';
 import { auditMiddleware } from './middleware/audit';
 import { authMiddleware } from './middleware/auth';
 import { readJsonBody } from './middleware/json-body';
@@ -21,7 +21,7 @@ export interface OperationRequest<B> {
   identity: Identity;
   reqId: string;
   note: IssuanceNote;
-  ctx: Context;
+  ctx: HttpContext;
 }
 
 export interface OperationSpec<B> {
@@ -33,17 +33,25 @@ export interface OperationSpec<B> {
   handle(req: OperationRequest<B>): Promise<unknown>;
 }
 
+/** A registered operation: the router's path template and its middleware after the app's own. */
+export interface RegisteredOperation {
+  method: string;
+  /** In the router's syntax (`/x/:caId/y`), as logs and metrics name the route. */
+  template: string;
+  chain: HttpMiddleware[];
+}
+
 /**
  * Registers one authenticated operation of the OpenAPI document, always in the contract's
  * order: audit (wraps everything) → authentication (rows 1–2) → JSON body (row 3) → compiled
  * schema + dates (row 4) → the service (rows 5+). Method and path come from the document.
  */
-export function operation<B>(router: Router, deps: AppDeps, spec: OperationSpec<B>): void {
+export function operation<B>(router: Router, deps: AppDeps, spec: OperationSpec<B>): RegisteredOperation {
   const { path, method, op } = findOperation(spec.operationId);
   const validators = compileRequest(spec.operationId);
   const takesBody = op.requestBody !== undefined;
   const store = deps.services.store;
-  const handler: RouterMiddleware = async (ctx) => {
+  const handler: HttpMiddleware = async (ctx) => {
     const raw = takesBody ? await readJsonBody(ctx, deps.bodyLimit) : undefined;
     const note: IssuanceNote = ctx.state.audit;
     const csr = (raw as { csr?: unknown } | undefined)?.csr;
@@ -55,10 +63,13 @@ export function operation<B>(router: Router, deps: AppDeps, spec: OperationSpec<
   };
   const register = router[method as 'get' | 'post' | 'patch' | 'delete'].bind(router) as (
     p: string, ...m: RouterMiddleware[]) => Router;
-  const guards = [auditMiddleware(store, spec.action, deps.log), authMiddleware(deps.auth)];
+  const chain = [auditMiddleware(store, spec.action, deps.log), authMiddleware(deps.auth)];
   const limiter = limiterFor(deps);
-  if (limiter) guards.push(rateLimitMiddleware(limiter));
-  register(routerPath(path), ...guards, handler);
+  if (limiter) chain.push(rateLimitMiddleware(limiter));
+  chain.push(handler);
+  const template = routerPath(path);
+  register(template, ...chain);
+  return { method: method.toUpperCase(), template, chain };
 }
 
 /** One limiter per app, shared by all its operations. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { createApp } from '../../src/http/app';
+import { createListener } from '../../src/http/app';
 import { openPkcs11KeyStore } from '../../src/keystore';
 import type { KeyInspector, KeyStore } from '../../src/keystore';
 import { openSqliteStore, type Store } from '../../src/store';
@@ -70,8 +70,7 @@ export async function startHarness(opts: { publicBaseUrl?: string | true; bodyLi
   const publicBaseUrl = opts.publicBaseUrl === true ? base : opts.publicBaseUrl;
   const services = createServiceDeps({ store, keyStore, publicBaseUrl });
   const readiness = new Readiness({ services, log });
-  const app = createApp({ services, auth, log, bodyLimit: opts.bodyLimit ?? 64 * 1024, metrics, readiness });
-  server.on('request', app.callback());
+  server.on('request', createListener({ services, auth, log, bodyLimit: opts.bodyLimit ?? 64 * 1024, metrics, readiness }));
   return {
     base, hsm, store, keyStore, services, auth, pepper, logs, metrics, readiness, dbFile,
     async token(grants = [{ action: '*', ca: '*' }], expiresAt) {

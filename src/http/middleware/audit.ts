@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Context, Next } from 'koa';
+import type { HttpContext, HttpNext } from '../context';
 import type { Logger } from 'pino';
 import { outcomeOf, recordAuditEvent, type AuditFields } from '../../audit/trail';
 import type { Claimed } from '../../auth/identity';
@@ -35,7 +35,7 @@ export interface AuditState extends IssuanceNote {
  * refused one).
  */
 export function auditMiddleware(store: Store, action: string, log: Logger) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+  return async (ctx: HttpContext, next: HttpNext): Promise<void> => {
     const audit: AuditState = { caId: safeCaId(ctx.params?.caId) };
     ctx.state.audit = audit;
     const fields = (status: number): AuditFields => {

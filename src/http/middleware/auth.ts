@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { HttpContext, HttpNext } from '../context';
 import { TLSSocket } from 'node:tls';
 import type { AuthDeps } from '../../auth/auth-deps';
 import { authenticateClientCert } from '../../auth/client-cert';
@@ -11,7 +11,7 @@ import { AppError } from '../../errors';
  * certificate of an mTLS connection, mapped to an identity. A client certificate the TLS layer
  * could not verify (only possible with `tls.clientAuth: optional`) refuses the request outright.
  */
-async function authenticate(deps: AuthDeps, ctx: Context, claimed: Claimed): Promise<Identity> {
+async function authenticate(deps: AuthDeps, ctx: HttpContext, claimed: Claimed): Promise<Identity> {
   const header = ctx.get('Authorization') || undefined;
   const socket = ctx.req.socket;
   const cert = socket instanceof TLSSocket ? socket.getPeerCertificate() : undefined;
@@ -23,7 +23,7 @@ async function authenticate(deps: AuthDeps, ctx: Context, claimed: Claimed): Pro
 
 /** Contract rows 1–2, before anything else about the request is looked at. */
 export function authMiddleware(deps: AuthDeps) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+  return async (ctx: HttpContext, next: HttpNext): Promise<void> => {
     ctx.state.claimed = {};
     ctx.state.identity = await authenticate(deps, ctx, ctx.state.claimed);
     await next();

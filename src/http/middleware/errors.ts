@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { HttpContext, HttpNext } from '../context';
 import type { Logger } from 'pino';
 import { AppError, ERROR_KINDS } from '../../errors';
 
@@ -26,7 +26,7 @@ export function asAppError(e: unknown): AppError {
  * failure in the seed's error shape. Nothing thrown below escapes as a stack or library text.
  */
 export function errorsMiddleware(log: Logger) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+  return async (ctx: HttpContext, next: HttpNext): Promise<void> => {
     ctx.set('X-Request-Id', ctx.state.reqId);
     ctx.set('Cache-Control', 'no-store');
     ctx.set('X-Content-Type-Options', 'nosniff');

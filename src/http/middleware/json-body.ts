@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { Context } from 'koa';
+import type { HttpContext } from '../context';
 import { AppError, badRequest } from '../../errors';
 
 /**
@@ -7,7 +7,7 @@ import { AppError, badRequest } from '../../errors';
  * content type is a 400; over the limit is a 413, found from Content-Length before reading
  * when the client declares it, and while streaming otherwise.
  */
-export async function readJsonBody(ctx: Context, limit: number): Promise<unknown> {
+export async function readJsonBody(ctx: HttpContext, limit: number): Promise<unknown> {
   const type = ctx.get('Content-Type');
   if (!/^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i.test(type)) {
     // Never echo the header back: error messages carry nothing the client sent but names.
@@ -49,7 +49,7 @@ export function nestingDepth(text: string): number {
 const tooLarge = (limit: number): AppError =>
   new AppError('PayloadTooLarge', `Request body is larger than ${limit} bytes`);
 
-function readText(ctx: Context, limit: number): Promise<string> {
+function readText(ctx: HttpContext, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { HttpContext, HttpNext } from '../context';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../metrics/metrics';
 import { newRequestId } from '../request-id';
@@ -9,7 +9,7 @@ import type { AuditState } from './audit';
 const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** `issued`/`denied`/`rejected`/`failed` for audited requests (as the audit trail says), else by status. */
-function outcome(ctx: Context): string {
+function outcome(ctx: HttpContext): string {
   if (ctx.state.audit) return outcomeOf(ctx.status);
   return ctx.status < 400 ? 'ok' : ctx.status < 500 ? 'rejected' : 'failed';
 }
@@ -21,7 +21,7 @@ function outcome(ctx: Context): string {
  * a path carries whatever a client typed, secrets included, and its cardinality is the client's.
  */
 export function observeMiddleware(log: Logger, metrics: Metrics) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+  return async (ctx: HttpContext, next: HttpNext): Promise<void> => {
     ctx.state.reqId = newRequestId();
     const started = process.hrtime.bigint();
     await next();

@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { HttpContext, HttpNext } from '../context';
 import { AppError } from '../../errors';
 
 interface Bucket {
@@ -41,7 +41,7 @@ export class RateLimiter {
 
 /** After authentication: 429 `RateLimitExceeded` with `Retry-After` once an identity's bucket is empty. */
 export function rateLimitMiddleware(limiter: RateLimiter) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+  return async (ctx: HttpContext, next: HttpNext): Promise<void> => {
     const wait = limiter.take(ctx.state.identity.identityId);
     if (wait) {
       ctx.set('Retry-After', String(wait));

@@ -1,7 +1,7 @@
 import type { Router } from '@koa/router';
 import { signIntermediate } from '../../services/sign-intermediate';
 import type { AppDeps } from '../app';
-import { operation } from '../operation';
+import { operation, type RegisteredOperation } from '../operation';
 
 interface Body {
   csr: string;
@@ -11,8 +11,8 @@ interface Body {
 }
 
 /** `POST /api/v1/cert-manager/ca/internal/{caId}/sign-intermediate` — the seed's operation. */
-export function signIntermediateRoute(router: Router, deps: AppDeps): void {
-  operation<Body>(router, deps, {
+export function signIntermediateRoute(router: Router, deps: AppDeps): RegisteredOperation {
+  return operation<Body>(router, deps, {
     operationId: 'signIntermediateCa',
     action: 'sign-intermediate',
     dates: ['notBefore', 'notAfter'],
