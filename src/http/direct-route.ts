@@ -17,6 +17,7 @@ import { AppError } from '../errors';
 import type { HttpContext, HttpMiddleware } from './context';
 import { errorBody } from './middleware/errors';
 import type { RegisteredOperation } from './operation';
+import { newRequestId } from './request-id';
 
 /** What Koa writes for `ctx.type = 'application/json'` and for an object body. */
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -102,16 +103,21 @@ function respond(ctx: DirectContext): void {
   res.end(text);
 }
 
-/** Only reached if the outermost middleware itself throws: a 500 in the seed's shape, if still possible. */
+/**
+ * Only reached if the outermost middleware or `respond` throws: a 500 in the seed's shape if the
+ * headers are not out yet, else the connection is cut. Never throws itself.
+ */
 function lastResort(ctx: DirectContext, err: unknown, log: Logger): void {
-  log.error({ reqId: ctx.state.reqId, err }, 'request failed outside the error handler');
   const { res } = ctx;
-  if (res.headersSent) {
+  try {
+    log.error({ reqId: ctx.state.reqId, err }, 'request failed outside the error handler');
+    if (res.headersSent) throw err;
+    const reqId = typeof ctx.state.reqId === 'string' ? ctx.state.reqId : newRequestId();
+    const text = JSON.stringify(errorBody(reqId, new AppError('Internal', 'Something went wrong')));
+    res.writeHead(500, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text), 'X-Request-Id': reqId }).end(text);
+  } catch {
     res.destroy();
-    return;
   }
-  const text = JSON.stringify(errorBody(String(ctx.state.reqId ?? ''), new AppError('Internal', 'Something went wrong')));
-  res.writeHead(500, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text) }).end(text);
 }
 
 /** Characters that need no percent-decoding (RFC 3986 2.3), so a match means what the router's would. */
@@ -148,7 +154,8 @@ export function withDirectRoutes(
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => { params[name] = m[i + 1]; });
       const ctx = new DirectContext(req, res, params, route.template);
-      route.run(ctx).then(() => respond(ctx), (e) => lastResort(ctx, e, log));
+      // As Koa: a failure while responding is handled like one in the middleware.
+      route.run(ctx).then(() => respond(ctx)).catch((e) => lastResort(ctx, e, log));
       return;
     }
     fallback(req, res);
