@@ -1,6 +1,7 @@
 import type { AuditEventRow, AuditOutcome, Store } from '../store';
 import type { ChainHead } from '../store/audit-repo';
 import { eventHash, GENESIS_HASH, type ChainedEvent } from './canonical';
+import { isoString } from '../iso-time';
 
 /** What a caller knows about one request; the chain fields are added when it is appended. */
 export type AuditFields = Omit<ChainedEvent, 'seq' | 'prevHash' | 'time' | 'outcome'> & { time: Date; outcome: AuditOutcome };
@@ -22,7 +23,7 @@ export const chainedEvent = (r: Omit<AuditEventRow, 'hash'>): ChainedEvent => ({
  */
 export const chainLink = (f: AuditFields) => (head: ChainHead | undefined): AuditEventRow => {
   const row: Omit<AuditEventRow, 'hash'> = {
-    seq: (head?.seq ?? 0) + 1, prev_hash: head?.hash ?? GENESIS_HASH, time: f.time.toISOString(), req_id: f.reqId,
+    seq: (head?.seq ?? 0) + 1, prev_hash: head?.hash ?? GENESIS_HASH, time: isoString(f.time), req_id: f.reqId,
     identity: f.identity, credential: f.credential, action: f.action, ca_id: f.caId?.slice(0, 200) ?? null,
     target: f.target, outcome: f.outcome, status: f.status, serial: f.serial, csr_sha256: f.csrSha256,
     client: f.client,

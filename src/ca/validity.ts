@@ -13,6 +13,7 @@
 import { Time } from '@peculiar/asn1-x509';
 import { badRequest } from '../errors';
 import { TAG, encodeSequence, encodeTlv } from '../der';
+import { isoString } from '../iso-time';
 
 export interface ValidityInput {
   /** Defaults to `now`. */
@@ -58,7 +59,7 @@ export function encodeTime(date: Date): Time {
 
 /** `date` as DER Time: `YYMMDDHHMMSSZ` (UTCTime) or `YYYYMMDDHHMMSSZ` (GeneralizedTime). */
 export function timeDer(date: Date): Buffer {
-  const iso = truncateToSeconds(date).toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
+  const iso = isoString(truncateToSeconds(date)); // YYYY-MM-DDTHH:MM:SS.000Z
   if (!/^\d{4}-/.test(iso)) throw new Error(`date out of range for a certificate: ${iso}`);
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
   const utc = usesUtcTime(date);

@@ -12,6 +12,7 @@ import { DuplicateSerialError, type CaRow } from '../store';
 import type { ServiceDeps } from './deps';
 import type { ActiveIssuer } from './issuer-cache';
 import { timeOrderedUuid } from '../time-ordered-id';
+import { isoString } from '../iso-time';
 
 /** A parent CA that may sign now, with its cached issuer context. */
 export interface Parent {
@@ -98,9 +99,9 @@ export async function signChild(
     try {
       await deps.store.insertCertificate({
         id: timeOrderedUuid(), ca_id: ca.id, serial: serialNumber, kind: 'intermediate',
-        subject: child.subjectText, not_before: notBefore.toISOString(), not_after: notAfter.toISOString(),
+        subject: child.subjectText, not_before: isoString(notBefore), not_after: isoString(notAfter),
         der: derBase64, sha256: crypto.hash('sha256', der, 'hex'),
-        identity: who.identity.name, req_id: who.reqId, created_at: now.toISOString(), revoked_at: null, revocation_reason: null,
+        identity: who.identity.name, req_id: who.reqId, created_at: isoString(now), revoked_at: null, revocation_reason: null,
       }, event && chainLink(event));
     } catch (e) {
       // 159 random bits make this all but impossible; the database is the arbiter either way.
