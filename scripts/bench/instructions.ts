@@ -2,8 +2,9 @@
  * `tsx scripts/bench/instructions.ts [--algorithm EC_prime256v1] [--warmup 5000] [--requests 500]`:
  * the CPU instructions one sign-intermediate costs the daemon's worker process (every thread:
  * event loop, signing thread, collector, SoftHSM), counted by valgrind's callgrind (Debian
- * `valgrind`). Counts do not depend on what else the machine is doing, so two builds can be
- * compared to ~1 % where requests/s on this 2-core VM move by ±25 %
+ * `valgrind`). Counts do not depend on what else the machine is doing: totals repeat to ±1.5 %
+ * (V8's compiler and collector vary), each part a change touches much closer, where requests/s
+ * on this 2-core VM move by ±25 %
  * (HSMCA_BENCH_CLI=<build>/dist/cli.js for another build). Slow: ~4 minutes a run. Kernel work
  * (sockets, fdatasync) is not counted: `perf-system.ts` sees it.
  *

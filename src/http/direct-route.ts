@@ -86,7 +86,7 @@ class DirectContext implements HttpContext {
   }
 }
 
-/** Koa's `respond` for a JSON body (the only kind this route has). */
+/** Koa's `respond` for a JSON body (the only kind this route has: an object, or its JSON text). */
 function respond(ctx: DirectContext): void {
   const { res } = ctx;
   if (res.writableEnded || res.socket?.writable === false) {
@@ -97,7 +97,7 @@ function respond(ctx: DirectContext): void {
     res.end();
     return;
   }
-  const text = JSON.stringify(ctx.body);
+  const text = typeof ctx.body === 'string' ? ctx.body : JSON.stringify(ctx.body);
   if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', JSON_TYPE);
   res.setHeader('Content-Length', Buffer.byteLength(text));
   res.end(text);

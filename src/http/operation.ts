@@ -5,6 +5,7 @@ import type { Action, Identity } from '../auth/identity';
 import type { IssuanceNote } from '../services/issue-child';
 import type { AppDeps } from './app';
 import type { HttpContext, HttpMiddleware } from './context';
+import { JsonText } from './json-text';
 import { auditMiddleware } from './middleware/audit';
 import { authMiddleware } from './middleware/auth';
 import { readJsonBody } from './middleware/json-body';
@@ -57,9 +58,13 @@ export function operation<B>(router: Router, deps: AppDeps, spec: OperationSpec<
     const csr = (raw as { csr?: unknown } | undefined)?.csr;
     if (typeof csr === 'string') note.csrSha256 = crypto.hash('sha256', csr, 'hex');
     const { body, dates, query } = validateRequest<B>(validators, ctx.params, raw, spec.dates ?? [], { ...ctx.query });
-    ctx.body = await spec.handle({
+    const result = await spec.handle({
       body, params: ctx.params, query, dates, identity: ctx.state.identity, reqId: ctx.state.reqId, note, ctx,
     });
+    if (result instanceof JsonText) {
+      ctx.type = 'application/json';
+      ctx.body = result.text;
+    } else ctx.body = result;
   };
   const register = router[method as 'get' | 'post' | 'patch' | 'delete'].bind(router) as (
     p: string, ...m: RouterMiddleware[]) => Router;

@@ -1,6 +1,7 @@
 import type { Router } from '@koa/router';
 import { signIntermediate } from '../../services/sign-intermediate';
 import type { AppDeps } from '../app';
+import { jsonText } from '../json-text';
 import { operation, type RegisteredOperation } from '../operation';
 
 interface Body {
@@ -16,9 +17,10 @@ export function signIntermediateRoute(router: Router, deps: AppDeps): Registered
     operationId: 'signIntermediateCa',
     action: 'sign-intermediate',
     dates: ['notBefore', 'notAfter'],
-    handle: ({ body, params, dates, identity, reqId, note }) => signIntermediate(deps.services, {
+    // The issuing CA's PEMs are the same for every request under it: escaped once (json-text.ts).
+    handle: async ({ body, params, dates, identity, reqId, note }) => jsonText(await signIntermediate(deps.services, {
       caId: params.caId, csr: body.csr, notBefore: dates.notBefore, notAfter: dates.notAfter as Date,
       maxPathLength: body.maxPathLength, identity, reqId,
-    }, note),
+    }, note), ['certificateChain', 'issuingCaCertificate']),
   });
 }
