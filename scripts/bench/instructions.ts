@@ -48,7 +48,7 @@ function workerPid(primary: number): number {
   return Number(kids[0]);
 }
 
-/** Innermost match wins over nothing: the first rule a function or its object matches names its part. */
+/** The first rule that a function's name, or its ELF object, matches names its part. */
 const PARTS: Array<[string, RegExp]> = [
   ['public-key arithmetic (SoftHSM signing, crypto.verify)', /ecp_nistz256|rsaz_|_mont|sqr8x|mul4x|^BN_|^bn_|ec_GFp|EC_POINT|ecdsa|ossl_ec|^RSA_|rsa_ossl|ossl_rsa/i],
   ['hashes (SHA-256, SHA-1, HMAC)', /sha1_|sha256|SHA1|SHA256|HMAC|sha512/],
