@@ -6,7 +6,7 @@ import { badRequest } from '../errors';
 import type { CaRow } from '../store';
 import type { ServiceDeps } from './deps';
 import { requireCa } from './ca-access';
-import { chainBelow, signChild, usableIssuer, type IssuanceNote } from './issue-child';
+import { signChild, usableIssuer, type IssuanceNote } from './issue-child';
 import { installCertificate } from './install-certificate';
 import { selfSign } from './self-sign';
 
@@ -46,7 +46,7 @@ async function issue(
     subjectDer, spkiDer: signer.spki, subjectText: JSON.parse(ca.configuration).dn ?? ca.name, ...v,
   }, { identity, reqId }, now, note);
   const cert = parseCertificateInfo(der);
-  const chainPem = chainBelow(parent.active);
+  const chainPem = parent.active.childChainPem;
   await installCertificate(deps, { ...ca }, cert, chainPem, now);
   await deps.store.updateCa(ca.id, { parent_ca_id: parent.ca.id });
   return result(cert, chainPem);

@@ -63,9 +63,6 @@ export async function usableIssuer(
   return { ca, active };
 }
 
-/** `certificateChain` of a child of `active`: the parent, then the parent's own chain. */
-export const chainBelow = (active: ActiveIssuer): string =>
-  active.chainPem ? `${active.certPem}\n${active.chainPem}` : active.certPem;
 
 /**
  * Contract rows 14–20, then sign with the parent's HSM key, verify, and commit the record:

@@ -11,6 +11,8 @@ export interface ActiveIssuer {
   certPem: string;
   /** The issuer's own chain up to the root, nearest first, LF-joined ('' for a root). */
   chainPem: string;
+  /** `certificateChain` of a child: this certificate, then its own chain. */
+  childChainPem: string;
 }
 
 /**
@@ -49,6 +51,8 @@ export class IssuerCache {
       if (e instanceof AppError && e.kind === 'HsmUnavailable') throw e;
       throw new AppError('Internal', `key of CA ${ca.id} cannot be used`, undefined, { cause: e });
     });
-    return { caCertId: certId, issuer: loadIssuer(der, signer), certPem: toPem(der, 'CERTIFICATE'), chainPem: row.chain_pem };
+    const certPem = toPem(der, 'CERTIFICATE');
+    const childChainPem = row.chain_pem ? `${certPem}\n${row.chain_pem}` : certPem;
+    return { caCertId: certId, issuer: loadIssuer(der, signer), certPem, chainPem: row.chain_pem, childChainPem };
   }
 }

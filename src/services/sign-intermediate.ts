@@ -1,7 +1,7 @@
 import { checkCsr } from '../ca/csr';
 import { base64ToPem } from '../ca/pem';
 import type { ServiceDeps } from './deps';
-import { chainBelow, signChild, usableIssuer, type IssuanceNote, type Requester } from './issue-child';
+import { signChild, usableIssuer, type IssuanceNote, type Requester } from './issue-child';
 
 export interface SignIntermediateInput extends Requester {
   caId: string;
@@ -37,7 +37,7 @@ export async function signIntermediate(
   }, input, now, note);
   return {
     certificate: base64ToPem(derBase64, 'CERTIFICATE'),
-    certificateChain: chainBelow(parent.active),
+    certificateChain: parent.active.childChainPem,
     issuingCaCertificate: parent.active.certPem,
     serialNumber,
   };
