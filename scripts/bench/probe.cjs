@@ -1,5 +1,5 @@
 // Loaded into every daemon process by `npm run bench` (NODE_OPTIONS=--require): records the
-// event loop's delay and writes it, with the process's memory, to HSMCA_BENCH_PROBE_DIR/<pid>.json
+// event loop's delay and writes it, with the process's memory (RSS and V8's heap), to HSMCA_BENCH_PROBE_DIR/<pid>.json
 // every 500 ms. Touching <dir>/reset starts a new measurement window. Not part of the daemon.
 'use strict';
 const fs = require('node:fs');
@@ -27,7 +27,7 @@ if (dir && isMainThread) {
     const kb = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)[1]);
     fs.writeFileSync(path.join(dir, `${process.pid}.json`), JSON.stringify({
       pid: process.pid, p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6,
-      rssKb: kb('VmRSS'), hwmKb: kb('VmHWM'),
+      rssKb: kb('VmRSS'), hwmKb: kb('VmHWM'), memory: process.memoryUsage(),
     }));
   }, 500).unref();
 }

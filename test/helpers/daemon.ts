@@ -68,18 +68,21 @@ export function startDaemon(env: NodeJS.ProcessEnv, argv: string[] = [process.ex
   });
 }
 
+/** The daemon's cluster workers (its child processes), from /proc. */
+export function workerPids(d: Daemon): number[] {
+  const pid = d.proc.pid!;
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return []; // already gone
+  }
+}
+
 /** SIGKILL a daemon and its cluster workers at once: a power cut, as far as the process can tell. */
 export function killTree(d: Daemon): Promise<number | null> {
-  const pid = d.proc.pid!;
-  let children: string[] = [];
-  try {
-    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
-  } catch {
-    // already gone
-  }
-  for (const c of children) {
+  for (const c of workerPids(d)) {
     try {
-      process.kill(Number(c), 'SIGKILL');
+      process.kill(c, 'SIGKILL');
     } catch {
       // already gone
     }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { daemonEnv, runCli, startDaemon, type Daemon } from '../helpers/daemon';
+import { daemonEnv, runCli, startDaemon, workerPids, type Daemon } from '../helpers/daemon';
 import { apiClient } from '../helpers/api-client';
 import os from 'node:os';
 import { opensslCsr } from '../helpers/csr-factory';
@@ -110,6 +110,10 @@ describe('built daemon (e2e)', function () {
       assert.equal(valueOf(s, 'hsmca_certificates_issued_total', { ca: ca.id }), 1000);
       assert.equal(valueOf(s, 'hsmca_http_request_duration_seconds', { route: '/api/v1/cert-manager/ca/internal/:caId/sign-intermediate' }), 1000);
     }
+    // Workers run without V8's allocation-site pretenuring (cluster.ts says why).
+    const workers = workerPids(daemon);
+    assert.equal(workers.length, 2);
+    for (const pid of workers) assert.ok(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes('--no-allocation-site-pretenuring'));
     assert.equal(await daemon.stop('SIGTERM'), 0);
     daemon = undefined;
   });
