@@ -6,7 +6,10 @@
  * (V8's compiler and collector vary), each part a change touches much closer, where requests/s
  * on this 2-core VM move by ±25 %
  * (HSMCA_BENCH_CLI=<build>/dist/cli.js for another build). Slow: ~4 minutes a run. Kernel work
- * (sockets, fdatasync) is not counted: `perf-system.ts` sees it.
+ * (sockets, fdatasync) is not counted: `perf-system.ts` sees it. Nor is OpenSSL's arithmetic
+ * counted as it runs natively: OpenSSL picks its code paths by CPU feature, and valgrind's virtual
+ * CPU lacks some of this one's, so a P-256 verification counts ~900k instructions here for 64 µs
+ * natively. Compare builds with this; weigh crypto against the rest with `perf-system.ts`.
  *
  * The worker runs uninstrumented through the warm-up (V8 compiles the hot path meanwhile), then
  * is counted over exactly `--requests` requests sent by a closed-loop client outside valgrind,

@@ -8,8 +8,19 @@ const pkcs11js = require('pkcs11js');
 const [modulePath, label, pin, keyLabel, kind, sessions, seconds] = process.argv.slice(2);
 const lib = new pkcs11js.PKCS11();
 lib.load(modulePath);
-lib.C_Initialize({ flags: 2 }); // CKF_OS_LOCKING_OK
-const slot = lib.C_GetSlotList(true).find((s) => lib.C_GetTokenInfo(s).label.trim() === label);
+// SoftHSM reads its token directory at C_Initialize, and a read while another process holds the
+// token's files can miss the token (seen once in a bench run): start again, a few times.
+const findSlot = () => {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    lib.C_Initialize({ flags: 2 }); // CKF_OS_LOCKING_OK
+    const found = lib.C_GetSlotList(true).find((s) => lib.C_GetTokenInfo(s).label.trim() === label);
+    if (found) return found;
+    lib.C_Finalize();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  }
+  throw new Error(`no token labelled ${label}`);
+};
+const slot = findSlot();
 const open = () => lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
 const anchor = open();
 for (let attempt = 0; ; attempt++) {
