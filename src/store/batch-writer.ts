@@ -28,9 +28,20 @@ export interface BatchWriterOptions {
    * audit chain's head) can never fail on a snapshot another process moved.
    */
   begin?: string;
+  /**
+   * Instead of `begin`: starts the transaction without waiting for the write lock, throwing
+   * SQLITE_BUSY while another process holds it. The batch then tries again `LOCK_RETRY_MS` later,
+   * the event loop free in between (SQLite's own busy handler would sleep on it), for up to
+   * `lockWaitMs` (default 5 s), after which that error is the batch's.
+   */
+  beginNow?: () => void;
+  lockWaitMs?: number;
   /** Called as soon as a batch has committed (before `afterCommit`), e.g. to drop cached reads. */
   committed?: () => void;
 }
+
+/** Between two tries for a write lock another process holds: its transactions take ~0.1–1 ms. */
+const LOCK_RETRY_MS = 1;
 
 interface Queued<DB> {
   job: WriteJob<DB, unknown>;
@@ -94,12 +105,24 @@ export class BatchWriter<DB> {
     const outcomes: Outcome[] = [];
     let failure: { error: unknown } | undefined;
     try {
-      await this.db.connection().execute(async (conn) => {
-        if (!(await this.attempt(conn, batch, outcomes, false))) {
+      // The connection is held for the whole transaction (nobody else's statement runs inside it)
+      // but let go between tries for the lock, so reads go on meanwhile.
+      for (const since = Date.now(); ;) {
+        const began = await this.db.connection().execute(async (conn) => {
           outcomes.length = 0;
+          if (!(await this.begin(conn, since))) return false;
+          if (await this.attempt(conn, batch, outcomes, false)) return true;
+          // Rolled back: again, each job in its own savepoint (the lock may have been taken meanwhile).
+          outcomes.length = 0;
+          if (!(await this.begin(conn, since))) return false;
           await this.attempt(conn, batch, outcomes, true);
-        }
-      });
+          return true;
+        });
+        if (began) break;
+        await new Promise((r) => setTimeout(r, LOCK_RETRY_MS));
+        // What was queued while waiting joins this batch.
+        batch.push(...this.queue.splice(0, this.maxBatch - batch.length));
+      }
       this.stats.batches++;
       this.stats.jobs += batch.length;
     } catch (error) {
@@ -128,7 +151,6 @@ export class BatchWriter<DB> {
    * soon as a job fails; with them, each job's failure is its own and the batch commits.
    */
   private async attempt(conn: Kysely<DB>, batch: Queued<DB>[], outcomes: Outcome[], savepoints: boolean): Promise<boolean> {
-    await sql.raw(this.options.begin ?? 'BEGIN').execute(conn);
     this.batchState = savepoints ? undefined : new Map();
     try {
       for (const { job } of batch) {
@@ -154,6 +176,19 @@ export class BatchWriter<DB> {
     }
   }
 
+  /** BEGIN. False when `beginNow` found the write lock taken and there is time to try again. */
+  private begin(conn: Kysely<DB>, since: number): boolean | Promise<boolean> {
+    const { beginNow, lockWaitMs = 5_000 } = this.options;
+    if (!beginNow) return sql.raw(this.options.begin ?? 'BEGIN').execute(conn).then(() => true);
+    try {
+      beginNow();
+      return true;
+    } catch (e) {
+      if (isBusy(e) && Date.now() - since < lockWaitMs) return false;
+      throw e;
+    }
+  }
+
   private async isolated(tx: Kysely<DB>, job: WriteJob<DB, unknown>): Promise<Outcome> {
     await sql`SAVEPOINT job`.execute(tx);
     try {
@@ -167,3 +202,5 @@ export class BatchWriter<DB> {
     }
   }
 }
+
+const isBusy = (e: unknown): boolean => (e as { code?: unknown })?.code === 'SQLITE_BUSY';

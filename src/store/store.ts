@@ -22,6 +22,8 @@ export class DuplicateSerialError extends Error {
 export interface StoreOptions {
   /** The durability barrier run after each group commit (SQLite: fdatasync of the WAL). */
   afterCommit?: () => Promise<void>;
+  /** Starts a write transaction without waiting for the lock (see `BatchWriterOptions.beginNow`). */
+  beginNow?: () => void;
   /** Releases what the dialect opened beside the connection. */
   onClose?: () => Promise<void>;
 }
@@ -46,7 +48,7 @@ export class Store {
   constructor(readonly db: Kysely<Database>, readonly dialect: Dialect = 'sqlite', private readonly options: StoreOptions = {}) {
     this.inserts = new CompiledInserts(db);
     this.writer = new BatchWriter(db, {
-      afterCommit: options.afterCommit, begin: dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN',
+      afterCommit: options.afterCommit, begin: dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN', beginNow: options.beginNow,
       committed: () => this.lookups.stale(),
     });
     this.audit = new AuditRepo(db, dialect, (job) => this.write(job), this.inserts, () => this.writer.batchState);

@@ -4,9 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
 import { chainLink, recordAuditEvent } from '../../../src/audit/trail';
 import { verifyAuditTrail } from '../../../src/audit/verify';
 import { DuplicateSerialError, openSqliteStore, type CertificateRow, type Store } from '../../../src/store';
+import { BatchWriter } from '../../../src/store/batch-writer';
 
 function cert(serial: string): CertificateRow {
   return {
@@ -81,6 +83,53 @@ describe('store group commit', () => {
     assert.equal(verifyAuditTrail(events, [], []).ok, true);
     assert.equal(events.filter((e) => e.serial === 'c1').length, 1);
     assert.equal(await store.countCertificates(), 1);
+  });
+
+  it('waits for a write lock another connection holds with the event loop running, then commits', async () => {
+    const other = new SQLite(file);
+    other.exec('BEGIN IMMEDIATE');
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    try {
+      const started = Date.now();
+      const first = store.insertCertificate(cert('w1'));
+      await new Promise((r) => setTimeout(r, 150));
+      // Queued while the first waits: joins its batch.
+      const second = store.insertCertificate(cert('w2'));
+      await new Promise((r) => setTimeout(r, 150));
+      // SQLite's busy handler would have held the loop in the first write's BEGIN all along.
+      assert.ok(ticks >= 20, `only ${ticks} timer ticks while the lock was held`);
+      other.exec('COMMIT');
+      await Promise.all([first, second]);
+      assert.ok(Date.now() - started >= 300);
+      assert.equal(await store.countCertificates(), 2);
+    } finally {
+      clearInterval(timer);
+      other.close();
+    }
+  });
+
+  it('gives up on a write lock held longer than its wait, with SQLite\'s busy error', async () => {
+    const sqlite = new SQLite(path.join(dir, 'plain.sqlite'));
+    sqlite.exec('CREATE TABLE t (x INTEGER)');
+    const db = new Kysely<{ t: { x: number } }>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const other = new SQLite(path.join(dir, 'plain.sqlite'));
+    other.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 0');
+    const begin = sqlite.prepare('BEGIN IMMEDIATE');
+    const writer = new BatchWriter(db, { beginNow: () => begin.run(), lockWaitMs: 200 });
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      const started = Date.now();
+      await assert.rejects(writer.run((tx) => tx.insertInto('t').values({ x: 1 }).execute()), (e: { code?: string }) => e.code === 'SQLITE_BUSY');
+      assert.ok(Date.now() - started >= 200);
+      other.exec('COMMIT');
+      await writer.run((tx) => tx.insertInto('t').values({ x: 2 }).execute());
+      assert.deepEqual(other.prepare('SELECT x FROM t').all(), [{ x: 2 }]);
+    } finally {
+      other.close();
+      await db.destroy();
+    }
   });
 
   it('keeps what was written across a close and re-open', async () => {
