@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from './schema';
 import { migrate } from './migrate';
-import { Checkpointer } from './checkpointer';
+import { Checkpointer, MAX_WAL_BYTES } from './checkpointer';
 import { cachingDatabase } from './statement-cache';
 import { Store } from './store';
 import { WalSync } from './wal-sync';
@@ -30,6 +30,8 @@ export async function openSqliteStore(file: string, warn: (msg: string) => void 
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('wal_autocheckpoint = 0');
+  // When this connection rewinds the WAL, it cuts a WAL that grew past the bound back to it.
+  sqlite.pragma(`journal_size_limit = ${MAX_WAL_BYTES}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   let applied: string[] = [];
