@@ -75,10 +75,10 @@ async function runPrimary(config: Config, log: Logger, loadConfig?: () => Config
   let stopping = false;
   let url = '';
 
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...WORKER_V8_FLAGS] });
   const start = (): Promise<ListeningMessage> => new Promise((resolve, reject) => {
     // libuv's default pool (4 threads) is enough: signatures run on the key store's own threads;
     // key generation and the WAL's fdatasync are what is left on it.
-    cluster.setupPrimary({ execArgv: [...process.execArgv, ...WORKER_V8_FLAGS] });
     const worker: Worker = cluster.fork();
     const onExit = (code: number | null): void => reject(new Error(`worker exited with ${code} before listening`));
     worker.once('exit', onExit);

@@ -1,6 +1,7 @@
 // Loaded into every daemon process by `npm run bench` (NODE_OPTIONS=--require): records the
-// event loop's delay and writes it, with the process's memory (RSS and V8's heap), to HSMCA_BENCH_PROBE_DIR/<pid>.json
-// every 500 ms. Touching <dir>/reset starts a new measurement window. Not part of the daemon.
+// event loop's delay and writes it, with the process's memory (RSS and V8's heap), to
+// HSMCA_BENCH_PROBE_DIR/<pid>.json every 500 ms. Touching <dir>/reset starts a new measurement
+// window. Not part of the daemon.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');

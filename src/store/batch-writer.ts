@@ -147,8 +147,8 @@ export class BatchWriter<DB> {
   }
 
   /**
-   * One try at the batch in one transaction. Without savepoints, resolves false (rolled back) as
-   * soon as a job fails; with them, each job's failure is its own and the batch commits.
+   * One try at the batch in the transaction just begun. Without savepoints, resolves false (rolled
+   * back) as soon as a job fails; with them, each job's failure is its own and the batch commits.
    */
   private async attempt(conn: Kysely<DB>, batch: Queued<DB>[], outcomes: Outcome[], savepoints: boolean): Promise<boolean> {
     this.batchState = savepoints ? undefined : new Map();

@@ -9,6 +9,9 @@ import { cachingDatabase } from './statement-cache';
 import { Store } from './store';
 import { WalSync } from './wal-sync';
 
+/** How long a statement waits for a lock another connection holds (a write lock: see below). */
+const BUSY_TIMEOUT_MS = 5_000;
+
 /**
  * Opens (creating if needed) the SQLite database and brings its schema up to date.
  *
@@ -17,9 +20,6 @@ import { WalSync } from './wal-sync';
  * certificate a power cut could lose. SQLite itself runs with `synchronous = NORMAL` only so that
  * it does not also fsync on the event loop at each commit; checkpoints run on a worker thread.
  */
-/** How long a statement waits for a lock another connection holds (a write lock: see below). */
-const BUSY_TIMEOUT_MS = 5_000;
-
 export async function openSqliteStore(file: string, warn: (msg: string) => void = () => {}): Promise<Store> {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
   // Created owner-only whatever the umask: it holds every certificate and the audit trail.
