@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { AppError } from '../errors';
 import { AuditRepo, type ChainHead } from './audit-repo';
 import { CompiledInserts, CompiledOnce } from './compiled';
 import { LookupCache } from './lookup-cache';
@@ -60,7 +61,12 @@ export class Store {
    * resolves once that commit is durable. New durable writes belong here.
    */
   write<T>(job: WriteJob<Database, T>): Promise<T> {
-    return this.writer.run(job);
+    return this.writer.run(job).catch((e: unknown) => {
+      // The write lock stayed taken past the wait (another process's long transaction): the
+      // database's trouble, not the client's or a bug, so a 503 with Retry-After.
+      if ((e as { code?: unknown })?.code === 'SQLITE_BUSY') throw new AppError('Unavailable', 'database write lock busy', undefined, { cause: e });
+      throw e;
+    });
   }
 
   async insertCa(ca: CaRow, cert?: CaCertificateRow): Promise<void> {

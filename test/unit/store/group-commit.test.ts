@@ -9,6 +9,7 @@ import { chainLink, recordAuditEvent } from '../../../src/audit/trail';
 import { verifyAuditTrail } from '../../../src/audit/verify';
 import { DuplicateSerialError, openSqliteStore, type CertificateRow, type Store } from '../../../src/store';
 import { BatchWriter } from '../../../src/store/batch-writer';
+import { AppError } from '../../../src/errors';
 
 function cert(serial: string): CertificateRow {
   return {
@@ -130,6 +131,20 @@ describe('store group commit', () => {
       other.close();
       await db.destroy();
     }
+  });
+
+  it('a write lock held past the wait is a 503 (Unavailable), and writes go on once it is free', async function () {
+    this.timeout(20_000);
+    const other = new SQLite(file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await assert.rejects(store.insertCertificate(cert('late')), (e: unknown) => e instanceof AppError && e.kind === 'Unavailable' && e.status === 503);
+    } finally {
+      other.exec('COMMIT');
+      other.close();
+    }
+    await store.insertCertificate(cert('after'));
+    assert.equal(await store.countCertificates(), 1);
   });
 
   it('keeps what was written across a close and re-open', async () => {
