@@ -89,11 +89,7 @@ class DirectContext implements HttpContext {
 /** Koa's `respond` for a JSON body (the only kind this route has: an object, or its JSON text). */
 function respond(ctx: DirectContext): void {
   const { res } = ctx;
-  if (res.writableEnded || res.socket?.writable === false) {
-    res.end();
-    return;
-  }
-  if (ctx.body === undefined) {
+  if (res.writableEnded || res.socket?.writable === false || ctx.body === undefined) {
     res.end();
     return;
   }

@@ -63,7 +63,6 @@ export async function usableIssuer(
   return { ca, active };
 }
 
-
 /**
  * Contract rows 14–20, then sign with the parent's HSM key, verify, and commit the record:
  * the one code path for every CA certificate a parent issues (sign-intermediate, an internal

@@ -203,4 +203,5 @@ export class BatchWriter<DB> {
   }
 }
 
-const isBusy = (e: unknown): boolean => (e as { code?: unknown })?.code === 'SQLITE_BUSY';
+/** SQLite's "database is locked": the write lock another connection holds. */
+export const isBusy = (e: unknown): boolean => (e as { code?: unknown })?.code === 'SQLITE_BUSY';

@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { AuditRepo, type ChainHead } from './audit-repo';
 import { CompiledInserts, CompiledOnce } from './compiled';
 import { LookupCache } from './lookup-cache';
-import { BatchWriter, type WriteJob } from './batch-writer';
+import { BatchWriter, isBusy, type WriteJob } from './batch-writer';
 import type { Dialect } from './dialect';
 import { IdentityRepo } from './identity-repo';
 import type { AuditEventRow, CaCertificateRow, CaRow, CertificateRow, CrlRow, Database } from './schema';
@@ -64,7 +64,7 @@ export class Store {
     return this.writer.run(job).catch((e: unknown) => {
       // The write lock stayed taken past the wait (another process's long transaction): the
       // database's trouble, not the client's or a bug, so a 503 with Retry-After.
-      if ((e as { code?: unknown })?.code === 'SQLITE_BUSY') throw new AppError('Unavailable', 'database write lock busy', undefined, { cause: e });
+      if (isBusy(e)) throw new AppError('Unavailable', 'database write lock busy', undefined, { cause: e });
       throw e;
     });
   }
