@@ -1,9 +1,10 @@
 /**
  * The built daemon on a real SoftHSM token seen through the fault-injecting PKCS#11 shim: faults
  * are injected for real (the shim returns CKR_* codes, closes every real session, makes the
- * library forget its state, delays C_Sign) while clients keep signing. Whatever happens, every
- * request ends (none hangs), none is a 500, HSM trouble is a 503 with Retry-After, readiness says
- * why, and the daemon recovers without a restart — except a refused PIN, which it never retries.
+ * library forget its state, delays C_Sign or the calls that re-open the token) while clients keep
+ * signing. Whatever happens, every request ends (none hangs), none is a 500, HSM trouble is a 503
+ * with Retry-After, readiness says why, and the daemon recovers without a restart — except a
+ * refused PIN, which it never retries.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -142,6 +143,26 @@ describe('fault injection through a PKCS#11 shim (built daemon)', function () {
     assertOnly(counts, [503]);
     f.shim.clear();
     await until('signing again', async () => (await f.sign()) === 200);
+  });
+
+  it('an HSM that hangs while being re-opened: 503s, the daemon answers meanwhile, then recovers', async () => {
+    const f = await start('hung-reopen');
+    assertOnly(await hammer(f, 300), [200]);
+    // One lost session sends the token to recovery, where C_OpenSession and C_Login hang.
+    f.shim.set('fail C_Sign 0xB3 1', 'delay C_OpenSession 4000', 'delay C_Login 4000');
+    const during = hammer(f, 3_000, 4);
+    // Re-opening runs on the control thread: the worker's event loop answers health probes meanwhile.
+    for (let i = 0; i < 10; i++) {
+      const status = await Promise.race([call(f.daemon.url, '/healthz').then((r) => r.status), sleep(2_000).then(() => -1)]);
+      assert.equal(status, 200, 'the daemon answered /healthz while the HSM hung');
+      await sleep(200);
+    }
+    const counts = await during;
+    assertOnly(counts, [200, 503]);
+    assert.ok(counts[503] > 0, 'requests while the token hangs are refused');
+    f.shim.clear();
+    await until('ready again', async () => (await f.ready()).status === 200);
+    assertOnly(await hammer(f, 500), [200]);
   });
 
   it('wrong PIN: one login attempt, then not-ready with the reason and 503s, never retried', async () => {

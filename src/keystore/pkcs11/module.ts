@@ -1,5 +1,5 @@
 /**
- * Loading the PKCS#11 module, finding the token, logging in. C_Initialize, C_Finalize and the
+ * Loading the PKCS#11 module and keeping count of logins. C_Initialize, C_Finalize and the
  * login are per process, not per key store, so they are reference-counted here: a second key
  * store on the same module must not finalize it under the first, nor log the first out.
  */
@@ -10,7 +10,7 @@ import { hsmUnavailable } from '../../errors';
 import { CKR, ckrCode, toAppError } from './errors';
 
 /** Without it SoftHSM does no locking and concurrent signs on several sessions crash. */
-const CKF_OS_LOCKING_OK = 0x02;
+export const CKF_OS_LOCKING_OK = 0x02;
 
 /** Several processes logging in at once can get CKR_GENERAL_ERROR on SoftHSM (hsm.md). */
 const LOGIN_BACKOFF_MS = [50, 200, 500];
@@ -26,7 +26,7 @@ const loaded = new Map<string, LoadedModule>();
 const pinSalt = randomBytes(16);
 
 const digest = (pin: string): Buffer => createHash('sha256').update(pinSalt).update(pin).digest();
-const slotKey = (slot: graphene.Slot): string => slot.handle.toString('hex');
+const slotKey = (slot: Buffer): string => slot.toString('hex');
 
 /** Loads and initializes the module, or shares the instance already loaded in this process. */
 export function acquireModule(path: string): graphene.Module {
@@ -47,27 +47,15 @@ export function acquireModule(path: string): graphene.Module {
 }
 
 /**
- * C_Finalize + C_Initialize on a loaded module, for a library that lost its state (an HSM client
- * that restarted answers CKR_CRYPTOKI_NOT_INITIALIZED) or a token that left and came back. Every
- * session of this process on the module is gone afterwards, and the login with them: callers
- * must have no operation in flight, then re-open and log in again.
+ * Finalizes and unloads the module once its last user is gone. Not while `busy`: a thread still
+ * inside the library (a call that never returned) would have it finalized under it, which is
+ * undefined behaviour; the library is then left as it is.
  */
-export function reinitializeModule(path: string): void {
-  const entry = loaded.get(path);
-  if (!entry) throw new Error('reinitializeModule on a module that is not loaded');
-  try {
-    entry.module.finalize();
-  } catch {
-    // Already finalized from the library's point of view; initializing is what matters.
-  }
-  entry.module.initialize({ flags: CKF_OS_LOCKING_OK });
-}
-
-/** Finalizes and unloads the module once its last user is gone. */
-export function releaseModule(path: string): void {
+export function releaseModule(path: string, busy = false): void {
   const entry = loaded.get(path);
   if (!entry || --entry.users > 0) return;
   loaded.delete(path);
+  if (busy) return;
   try {
     entry.module.finalize();
     entry.module.close();
@@ -76,25 +64,16 @@ export function releaseModule(path: string): void {
   }
 }
 
-/** The slot holding the token labelled `label`; HsmUnavailable if no such token is present. */
-export function findSlot(module: graphene.Module, label: string): graphene.Slot {
-  const slots = module.getSlots(true);
-  for (let i = 0; i < slots.length; i++) {
-    const slot = slots.items(i);
-    if (slot.getToken().label === label) return slot;
-  }
-  throw hsmUnavailable(undefined, `no PKCS#11 token labelled "${label}"`);
-}
-
 /**
- * C_Login as user. CKR_USER_ALREADY_LOGGED_IN counts as success (the login is per process);
- * CKR_GENERAL_ERROR is retried with back-off; PIN errors are thrown at once, never retried.
- * Returns false when the token was already logged in (and the PIN therefore not checked).
+ * C_Login as user, by `login` (one attempt each). CKR_USER_ALREADY_LOGGED_IN counts as success
+ * (the login is per process); CKR_GENERAL_ERROR is retried with back-off; PIN errors are thrown
+ * at once, never retried. Returns false when the token was already logged in (and the PIN
+ * therefore not checked).
  */
-export async function loginUser(session: graphene.Session, pin: string): Promise<boolean> {
+export async function loginUser(login: () => Promise<void>): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     try {
-      session.login(pin, graphene.UserType.USER);
+      await login();
       return true;
     } catch (err) {
       const code = ckrCode(err);
@@ -110,7 +89,7 @@ export async function loginUser(session: graphene.Session, pin: string): Promise
  * CKR_USER_ALREADY_LOGGED_IN without looking at the PIN, so when `verified` is false the PIN is
  * compared with the one the process logged in with.
  */
-export function claimLogin(path: string, slot: graphene.Slot, pin: string, verified: boolean): void {
+export function claimLogin(path: string, slot: Buffer, pin: string, verified: boolean): void {
   const entry = loaded.get(path);
   if (!entry) throw new Error('claimLogin on a module that is not loaded');
   const login = entry.logins.get(slotKey(slot));
@@ -129,7 +108,7 @@ export function claimLogin(path: string, slot: graphene.Slot, pin: string, verif
 }
 
 /** Drops a key store's share of the login; true when it was the last, so it should log out. */
-export function releaseLogin(path: string, slot: graphene.Slot): boolean {
+export function releaseLogin(path: string, slot: Buffer): boolean {
   const logins = loaded.get(path)?.logins;
   const login = logins?.get(slotKey(slot));
   if (!logins || !login || --login.users > 0) return false;

@@ -1,5 +1,4 @@
 /** The PKCS#11 `KeyStore`: keys generated in and used from one token, by RFC 7512 URI. */
-import * as graphene from 'graphene-pk11';
 import { AppError, badRequest, hsmUnavailable } from '../../errors';
 import {
   KEY_ALGORITHMS, SIGNATURE_ALGORITHMS,
@@ -7,13 +6,11 @@ import {
   type SignatureAlgorithm, type Signer,
 } from '../keystore';
 import { checkSignature, openHealthSigner } from './health';
-import { type KeyAttributes, type KeyInspector, readKeyAttributes } from './key-attributes';
+import type { KeyAttributes, KeyInspector } from './key-attributes';
 import { DEFAULT_SIGNATURE } from './key-algorithms';
 import { KeyCache } from './key-cache';
-import { findKey, keyRefFromUri } from './key-lookup';
-import { generateKeyPairInToken } from './keygen';
+import { keyRefFromUri } from './key-lookup';
 import { planSignature } from './mechanisms';
-import { readPublicKey } from './public-key';
 import { Pkcs11Signer } from './signer';
 import { Token, type TokenStatus } from './token';
 import { formatPkcs11Uri } from './uri';
@@ -53,6 +50,8 @@ export interface Pkcs11KeyStoreOptions {
 export const DEFAULT_SESSIONS = 16;
 export const DEFAULT_SIGN_TIMEOUT_MS = 10_000;
 export const DEFAULT_SIGN_THREADS = 1;
+/** Key generation's own bound: RSA-4096 takes seconds, or tens of them on a slow token. */
+const KEYGEN_TIMEOUT_MS = 300_000;
 
 class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
   private readonly keys: KeyCache;
@@ -66,11 +65,8 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
     if (!KEY_ALGORITHMS.includes(algorithm)) throw badRequest(`unknown key algorithm ${String(algorithm)}`);
     if (typeof label !== 'string' || label.length === 0) throw badRequest('a key label is required');
     // No retry: a generation whose reply was lost may still have made a key pair.
-    const { id, spki } = await this.token.run('PKCS#11 key generation', async (session) => {
-      const made = await generateKeyPairInToken(session, algorithm, label);
-      // Read while the session is still ours: its objects are read through it.
-      return { id: made.id, spki: readPublicKey(made.keys.publicKey).spki };
-    }, { retry: false });
+    const { id, spki } = await this.token.run('PKCS#11 key generation', (session) =>
+      this.token.call('generateKeyPair', [session, this.token.slot, algorithm, label], KEYGEN_TIMEOUT_MS), { retry: false });
     return { uri: formatPkcs11Uri({ token: this.token.label, object: label, id }), spki };
   }
 
@@ -92,11 +88,9 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
   }
 
   findKeys(label: string): Promise<GeneratedKey[]> {
-    return this.token.lookup('PKCS#11 key lookup', (session) => {
-      const found = session.find({ class: graphene.ObjectClass.PRIVATE_KEY, label });
-      const ids = Array.from({ length: found.length }, (_, i) => found.items(i).getAttribute('id') as Buffer);
-      return ids.map((id) => findKey(session, this.token.label, { object: label, id }))
-        .map((k) => ({ uri: k.uri, spki: k.spki }))
+    return this.token.lookup('PKCS#11 key lookup', async () => {
+      const found = await this.token.call('findKeys', [this.token.session, this.token.slot, this.token.label, label]);
+      return found.map((k) => ({ uri: k.uri, spki: k.spki }))
         .sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
     });
   }
@@ -117,9 +111,8 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
 
   inspectKey(uri: string): Promise<KeyAttributes> {
     const ref = keyRefFromUri(uri, this.token.label);
-    return this.token.lookup('PKCS#11 key lookup', (session) =>
-      readKeyAttributes(findKey(session, this.token.label, ref)),
-    );
+    return this.token.lookup('PKCS#11 key lookup', () =>
+      this.token.call('inspectKey', [this.token.session, this.token.slot, this.token.label, ref]));
   }
 
   sessionUsage(): { inUse: number; idle: number; waiting: number } {

@@ -6,8 +6,8 @@
 
 export interface SessionPoolOptions<S> {
   size: number;
-  /** Opens a session; may throw (token gone), which rejects the lease. */
-  open(): S;
+  /** Opens a session; may reject (token gone), which rejects the lease. */
+  open(): Promise<S>;
   /** Closes a session; errors are ignored, the session is being dropped anyway. */
   close(session: S): void;
   /** Whether an operation's failure leaves the session unfit for reuse. */
@@ -23,7 +23,8 @@ export interface SessionPoolOptions<S> {
 }
 
 interface Waiter<S> {
-  resolve(session: S): void;
+  /** False when the waiter gave up meanwhile: the session is not taken. */
+  resolve(session: S): boolean;
   reject(err: unknown): void;
 }
 
@@ -47,6 +48,8 @@ export class LeaseAborted extends Error {
 export class SessionPool<S> {
   private readonly idle: S[] = [];
   private readonly leased = new Map<S, number>();
+  /** Sessions being opened: they count against `size` like leased ones. */
+  private opening = 0;
   private readonly waiters: Waiter<S>[] = [];
   /** Bumped by reset(): sessions from an older epoch are closed on return, not reused. */
   private epoch = 0;
@@ -65,7 +68,7 @@ export class SessionPool<S> {
   resize(size: number): void {
     if (!(size >= 1)) throw new Error('session pool size must be at least 1');
     this.size = size;
-    while (this.idle.length > 0 && this.idle.length + this.leased.size > size) this.safeClose(this.idle.pop()!);
+    while (this.idle.length > 0 && this.idle.length + this.held > size) this.safeClose(this.idle.pop()!);
   }
 
   get capacity(): number {
@@ -96,18 +99,18 @@ export class SessionPool<S> {
     for (const session of this.idle.splice(0)) this.safeClose(session);
   }
 
-  /** Rejects waiters, closes idle sessions, and resolves once every lease has come back. */
+  /** Rejects waiters, closes idle sessions, and resolves once every lease and open has come back. */
   close(): Promise<void> {
     this.closed = true;
     for (const waiter of this.waiters.splice(0)) waiter.reject(this.options.closedError());
     for (const session of this.idle.splice(0)) this.safeClose(session);
-    if (this.leased.size === 0) return Promise.resolve();
+    if (this.held === 0) return Promise.resolve();
     return new Promise((resolve) => (this.drained = resolve));
   }
 
-  /** Resolves true once no session is leased, or false after `timeoutMs` (an operation hangs). */
+  /** Resolves true once no session is leased or being opened, or false after `timeoutMs` (one hangs). */
   whenIdle(timeoutMs: number): Promise<boolean> {
-    if (this.leased.size === 0) return Promise.resolve(true);
+    if (this.held === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -126,37 +129,77 @@ export class SessionPool<S> {
     return { idle: this.idle.length, leased: this.leased.size, waiting: this.waiters.length };
   }
 
-  private acquire(signal?: LeaseSignal): Promise<S> {
-    if (this.closed) return Promise.reject(this.options.closedError());
-    if (signal?.aborted) return Promise.reject(new LeaseAborted());
+  /** Leased or being opened. */
+  private get held(): number {
+    return this.leased.size + this.opening;
+  }
+
+  private async acquire(signal?: LeaseSignal): Promise<S> {
+    if (this.closed) throw this.options.closedError();
+    if (signal?.aborted) throw new LeaseAborted();
+    // Synchronous up to here when a session is idle: leases are taken in call order.
     const session = this.idle.pop();
-    if (session !== undefined) return Promise.resolve(this.lease(session));
-    if (this.leased.size < this.size) {
+    if (session !== undefined) return this.lease(session);
+    if (this.held < this.size) {
       try {
-        return Promise.resolve(this.lease(this.options.open()));
+        const opened = await this.openLeased();
+        if (!signal?.aborted) return opened;
+        this.release(opened, false);
+        throw new LeaseAborted();
       } catch (err) {
-        if (!this.shrinkOn(err)) return Promise.reject(err);
+        if (err instanceof LeaseAborted || !this.shrinkOn(err)) throw err;
       }
     }
+    return this.wait(signal);
+  }
+
+  private wait(signal?: LeaseSignal): Promise<S> {
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new LeaseAborted());
+      let done = false;
+      const settle = (): boolean => {
+        if (done) return false;
+        done = true;
+        if (signal) signal.onabort = null;
+        return true;
       };
       const waiter: Waiter<S> = {
-        resolve: (session) => {
-          if (signal) signal.onabort = null;
-          resolve(session);
-        },
-        reject: (err) => {
-          if (signal) signal.onabort = null;
-          reject(err);
-        },
+        resolve: (session) => settle() && (resolve(session), true),
+        reject: (err) => settle() && reject(err),
       };
-      if (signal) signal.onabort = onAbort;
+      if (signal) {
+        signal.onabort = (): void => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          if (settle()) reject(new LeaseAborted());
+        };
+      }
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * Opens a session and leases it under the epoch it was opened in: one that a reset() overtook
+   * while opening is closed when it comes back, like any other of the old epoch.
+   */
+  private async openLeased(): Promise<S> {
+    const epoch = this.epoch;
+    this.opening++;
+    let session: S;
+    try {
+      session = await this.options.open();
+    } catch (err) {
+      this.opening--;
+      this.whenNoneHeld();
+      throw err;
+    }
+    this.opening--;
+    if (this.closed) {
+      this.safeClose(session);
+      this.whenNoneHeld();
+      throw this.options.closedError();
+    }
+    this.leased.set(session, epoch);
+    return session;
   }
 
   private lease(session: S): S {
@@ -167,12 +210,18 @@ export class SessionPool<S> {
   private release(session: S, broken: boolean): void {
     const epoch = this.leased.get(session);
     this.leased.delete(session);
-    const fits = this.idle.length + this.leased.size < this.size;
+    const fits = this.idle.length + this.held < this.size;
     if (!broken && !this.closed && epoch === this.epoch && fits) this.idle.push(session);
     else this.safeClose(session);
     this.serveWaiters();
-    if (this.leased.size === 0) for (const done of [...this.idleWaiters]) done();
-    if (this.closed && this.leased.size === 0) this.drained?.();
+    this.whenNoneHeld();
+  }
+
+  /** Tells whenIdle() and close() once no session is leased or being opened. */
+  private whenNoneHeld(): void {
+    if (this.held > 0) return;
+    for (const done of [...this.idleWaiters]) done();
+    if (this.closed) this.drained?.();
   }
 
   /**
@@ -183,17 +232,22 @@ export class SessionPool<S> {
   private serveWaiters(): void {
     while (this.waiters.length > 0) {
       const session = this.idle.pop();
-      if (session === undefined && this.leased.size >= this.size) return;
-      const waiter = this.waiters.shift()!;
-      try {
-        waiter.resolve(this.lease(session ?? this.options.open()));
-      } catch (err) {
-        if (this.shrinkOn(err)) {
-          this.waiters.unshift(waiter);
-          return;
-        }
-        waiter.reject(err);
+      if (session !== undefined) {
+        if (!this.waiters.shift()!.resolve(this.lease(session))) this.release(session, false);
+        continue;
       }
+      if (this.held >= this.size) return;
+      const waiter = this.waiters.shift()!;
+      this.openLeased().then(
+        (opened) => {
+          if (!waiter.resolve(opened)) this.release(opened, false);
+        },
+        (err: unknown) => {
+          if (this.shrinkOn(err)) this.waiters.unshift(waiter);
+          else waiter.reject(err);
+          this.serveWaiters();
+        },
+      );
     }
   }
 

@@ -46,8 +46,8 @@ export class Pkcs11Signer implements Signer {
     const data = plan.prehash ? hash(plan.prehash, tbs, 'buffer') : tbs;
     const raw = await this.token.run('PKCS#11 sign', async (session) => {
       const started = process.hrtime.bigint();
-      const key = this.keys.get(ref).privateKey;
-      const signature = await this.token.signThreads.sign(session.handle, this.ckMechanism, key.handle, data);
+      const key = this.keys.cached(ref) ?? await this.keys.get(ref);
+      const signature = await this.token.signThreads.sign(session, this.ckMechanism, key.privateKey, data);
       this.token.events?.signed?.({ mechanism: this.mechanism, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
       return signature;
     }, { timed: true });

@@ -3,19 +3,20 @@
  * last session logs it out), the pool of operation sessions, the probed mechanisms, and the
  * way back when the token drops sessions, leaves, or its library loses its state.
  *
+ * Every call but a signature runs on the control thread (control-thread.ts), each bounded by
+ * the sign timeout, so a token that hangs while being re-opened leaves the event loop free.
+ *
  * The token is either up or down. Down carries the reason (what readiness and the log say) and
  * whether to try again: a PIN the token refused is never tried again, since a retry loop locks
  * real tokens; anything else is retried in the background with back-off, while every operation
  * fails at once with HsmUnavailable (503) instead of queueing behind a dead HSM.
  */
-import * as graphene from 'graphene-pk11';
 import { AppError, hsmUnavailable } from '../../errors';
 import type { KeyStoreEvents } from '../keystore';
+import type { ControlOps, OpName } from './control-ops';
+import { ControlThread } from './control-thread';
 import { CKR, ckrCode, isModuleLost, isPinError, isSessionLost, reportError, toAppError } from './errors';
-import { probeMechanisms } from './mechanisms';
-import {
-  acquireModule, claimLogin, findSlot, loginUser, reinitializeModule, releaseLogin, releaseModule,
-} from './module';
+import { acquireModule, claimLogin, loginUser, releaseLogin, releaseModule } from './module';
 import { SessionPool } from './session-pool';
 import { SignThreads } from './sign-threads';
 
@@ -45,43 +46,40 @@ export interface TokenStatus {
   retrying?: boolean;
 }
 
+/** Slot and login session by handle: they are the process's, usable from any thread. */
 type State =
-  | { up: true; slot: graphene.Slot; anchor: graphene.Session }
+  | { up: true; slot: Buffer; anchor: Buffer }
   | { up: false; error: AppError; retryable: boolean };
 
-const RW_SESSION = graphene.SessionFlag.RW_SESSION | graphene.SessionFlag.SERIAL_SESSION;
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
 /** CK_EFFECTIVELY_INFINITE and CK_UNAVAILABLE_INFORMATION as graphene reports them. */
 const NO_SESSION_LIMIT = new Set([0, 0xffffffff, -1]);
 
-function closeQuietly(session: graphene.Session): void {
-  try {
-    session.close();
-  } catch {
-    // Closing a session the token already dropped fails; it is gone either way.
-  }
-}
-
 export class Token {
   private gen = 0;
   private state: State = { up: false, error: hsmUnavailable(undefined, 'PKCS#11 token not opened yet'), retryable: false };
-  private readonly pool: SessionPool<graphene.Session>;
+  private readonly pool: SessionPool<Buffer>;
   /** Where signatures run, off the event loop. */
   readonly signThreads: SignThreads;
+  /** Where every other token call runs, off the event loop. */
+  private readonly control: ControlThread;
+  /** Sessions being closed, waited for before the control thread stops. */
+  private readonly closings = new Set<Promise<unknown>>();
   private known: ReadonlySet<number> = new Set();
-  private claimedSlot: graphene.Slot | undefined;
+  private claimedSlot: Buffer | undefined;
   private recovering: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private backoff = RETRY_MIN_MS;
 
-  private constructor(private readonly options: TokenOptions, private readonly module: graphene.Module) {
+  private constructor(private readonly options: TokenOptions) {
     this.signThreads = new SignThreads(options.module, options.signThreads);
+    this.control = new ControlThread(options.module);
     this.pool = new SessionPool({
       size: options.sessions,
-      open: () => this.up().slot.open(RW_SESSION),
-      close: closeQuietly,
+      open: async () => this.call('openSession', [this.up().slot]),
+      close: (session) => this.closeQuietly(session),
       // A session whose token operation failed may still hold an active operation; our own
       // validation errors (AppError) happen before any operation starts.
       discardOn: (err) => !(err instanceof AppError),
@@ -95,13 +93,14 @@ export class Token {
    * logs in. Other failures are thrown too, unless `lenient`: then the token starts down.
    */
   static async open(options: TokenOptions): Promise<Token> {
-    const token = new Token(options, acquireModule(options.module));
+    acquireModule(options.module);
+    const token = new Token(options);
     try {
       await token.connect(false);
     } catch (err) {
       reportError(options.events, err, 'open token');
       if (!options.lenient) {
-        releaseModule(options.module);
+        await token.close();
         throw toAppError(err, 'cannot open PKCS#11 token');
       }
       token.markDown(err);
@@ -138,11 +137,20 @@ export class Token {
   }
 
   /**
-   * The login session, for short synchronous calls (object search, attribute reads). Safe to
-   * share: JavaScript runs them one at a time and no async operation ever runs on it.
+   * The login session, for object searches and attribute reads on the control thread. Safe to
+   * share: that thread makes one call at a time, and no signature ever runs on it.
    */
-  get session(): graphene.Session {
+  get session(): Buffer {
     return this.up().anchor;
+  }
+
+  get slot(): Buffer {
+    return this.up().slot;
+  }
+
+  /** One call on the control thread, given up (HsmUnavailable) after `timeoutMs`. */
+  call<K extends OpName>(op: K, args: Parameters<ControlOps[K]>, timeoutMs = this.options.opTimeoutMs): Promise<Awaited<ReturnType<ControlOps[K]>>> {
+    return this.control.call(op, args, timeoutMs);
   }
 
   /**
@@ -151,7 +159,7 @@ export class Token {
    * With `timed`, gives up after `opTimeoutMs` (the operation itself cannot be cancelled: its
    * session comes back to the pool when the token answers).
    */
-  run<T>(what: string, fn: (session: graphene.Session) => Promise<T>, opts: { retry?: boolean; timed?: boolean } = {}): Promise<T> {
+  run<T>(what: string, fn: (session: Buffer) => Promise<T>, opts: { retry?: boolean; timed?: boolean } = {}): Promise<T> {
     const retry = opts.retry ?? true;
     if (!opts.timed) return this.withRecovery(what, () => this.pool.use(fn), retry);
     const limit = this.options.opTimeoutMs;
@@ -170,9 +178,9 @@ export class Token {
     });
   }
 
-  /** Runs a short synchronous call on the login session, with the same recovery as run(). */
-  lookup<T>(what: string, fn: (session: graphene.Session) => T): Promise<T> {
-    return this.withRecovery(what, async () => fn(this.session), true);
+  /** Runs calls on the login session (`session`), with the same recovery as run(). */
+  lookup<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return this.withRecovery(what, fn, true);
   }
 
   private up(): Extract<State, { up: true }> {
@@ -229,8 +237,8 @@ export class Token {
       } catch (err) {
         if (isPinError(err) || !isModuleLost(err)) throw err;
       }
-      // C_Finalize under a C_Sign still running on another thread is undefined behaviour.
-      if (!(await this.pool.whenIdle(this.options.opTimeoutMs))) {
+      // C_Finalize under a call still running on another thread is undefined behaviour.
+      if (!(await this.pool.whenIdle(this.options.opTimeoutMs)) || this.control.hung > 0) {
         throw hsmUnavailable(undefined, 'PKCS#11 operations hang; the module cannot be re-initialised');
       }
       await this.connect(true);
@@ -244,24 +252,25 @@ export class Token {
 
   /** Finds the token, opens the login session, logs in (once per process), probes mechanisms. */
   private async connect(reinitialize: boolean): Promise<void> {
-    if (reinitialize) reinitializeModule(this.options.module);
-    const slot = findSlot(this.module, this.options.tokenLabel);
-    const anchor = slot.open(RW_SESSION);
+    if (reinitialize) await this.call('reinitialize', []);
+    const slot = await this.call('findSlot', [this.options.tokenLabel]);
+    const anchor = await this.call('openSession', [slot]);
     try {
-      const verified = await loginUser(anchor, this.options.pin);
+      const verified = await loginUser(() => this.call('login', [anchor, this.options.pin]));
       if (!this.claimedSlot) {
         claimLogin(this.options.module, slot, this.options.pin, verified);
         this.claimedSlot = slot;
       }
-      this.known = probeMechanisms(slot);
-      this.fitPool(slot);
+      const { mechanisms, maxRwSessionCount } = await this.call('slotInfo', [slot]);
+      this.known = new Set(mechanisms);
+      this.fitPool(maxRwSessionCount);
     } catch (err) {
-      closeQuietly(anchor);
+      this.closeQuietly(anchor);
       throw err;
     }
     const previous = this.state;
     this.state = { up: true, slot, anchor };
-    if (previous.up) closeQuietly(previous.anchor);
+    if (previous.up) this.closeQuietly(previous.anchor);
     this.backoff = RETRY_MIN_MS;
     // Only now, with the new login session in place, may key handles be looked up again.
     this.gen++;
@@ -269,8 +278,7 @@ export class Token {
   }
 
   /** Keeps one session of the token's limit for the login session. */
-  private fitPool(slot: graphene.Slot): void {
-    const max = slot.getToken().maxRwSessionCount;
+  private fitPool(max: number): void {
     if (!NO_SESSION_LIMIT.has(max) && max - 1 < this.pool.capacity) this.pool.resize(Math.max(1, max - 1));
   }
 
@@ -278,7 +286,7 @@ export class Token {
     const converted = toAppError(err, 'PKCS#11 token unusable');
     const error = converted instanceof AppError && converted.kind === 'HsmUnavailable'
       ? converted : hsmUnavailable(err, 'PKCS#11 token unusable');
-    if (this.state.up) closeQuietly(this.state.anchor);
+    if (this.state.up) this.closeQuietly(this.state.anchor);
     this.pool.reset();
     const wasUp = this.state.up;
     const previousReason = this.state.up ? undefined : this.state.error.message;
@@ -297,6 +305,13 @@ export class Token {
     this.backoff = Math.min(this.backoff * 2, RETRY_MAX_MS);
   }
 
+  /** Closes a session in the background; one the token already dropped is gone either way. */
+  private closeQuietly(session: Buffer): void {
+    const closing = this.call('closeSession', [session]).catch(() => undefined);
+    this.closings.add(closing);
+    void closing.finally(() => this.closings.delete(closing));
+  }
+
   /** Waits for leased operations, logs out if no other key store shares the login, finalizes. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -305,15 +320,14 @@ export class Token {
       await this.signThreads.close();
       await this.recovering?.catch(() => undefined);
       const anchor = this.state.up ? this.state.anchor : undefined;
-      if (this.claimedSlot && releaseLogin(this.options.module, this.claimedSlot)) {
-        try {
-          anchor?.logout();
-        } catch {
-          // Already logged out (the token dropped us); closing continues.
-        }
+      if (this.claimedSlot && releaseLogin(this.options.module, this.claimedSlot) && anchor) {
+        // Already logged out (the token dropped us) is fine: closing continues.
+        await this.call('logout', [anchor]).catch(() => undefined);
       }
-      if (anchor) closeQuietly(anchor);
-      releaseModule(this.options.module);
+      if (anchor) this.closeQuietly(anchor);
+      await Promise.all(this.closings);
+      await this.control.close();
+      releaseModule(this.options.module, this.control.hung > 0);
     })();
     return this.closing;
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import { SessionPool } from '../../../src/keystore/pkcs11/session-pool';
+import { LeaseAborted, SessionPool } from '../../../src/keystore/pkcs11/session-pool';
 
 /** The pool is generic; plain objects stand in for sessions to pin down its ordering rules. */
 function makePool(size: number, discardOn: (err: unknown) => boolean = () => true) {
@@ -8,7 +8,7 @@ function makePool(size: number, discardOn: (err: unknown) => boolean = () => tru
   const closed: number[] = [];
   const pool = new SessionPool<{ n: number }>({
     size,
-    open: () => ({ n: next++ }),
+    open: async () => ({ n: next++ }),
     close: (s) => closed.push(s.n),
     discardOn,
     closedError: () => new Error('closed'),
@@ -28,7 +28,7 @@ describe('keystore/pkcs11 SessionPool', () => {
     let opened = 0;
     const pool = new SessionPool<{ n: number }>({
       size: 8,
-      open: () => {
+      open: async () => {
         if (opened >= 2) throw LIMIT; // another process holds the rest of the token's sessions
         return { n: opened++ };
       },
@@ -50,7 +50,7 @@ describe('keystore/pkcs11 SessionPool', () => {
   it('with no session at all, the limit is an error, not a wait', async () => {
     const LIMIT = new Error('CKR_SESSION_COUNT');
     const pool = new SessionPool<object>({
-      size: 4, open: () => { throw LIMIT; }, close: () => undefined, discardOn: () => true,
+      size: 4, open: async () => { throw LIMIT; }, close: () => undefined, discardOn: () => true,
       atLimit: (err) => err === LIMIT, closedError: () => new Error('closed'),
     });
     await assert.rejects(pool.use(async () => 1), (e) => e === LIMIT);
@@ -104,7 +104,7 @@ describe('keystore/pkcs11 SessionPool', () => {
     let next = 0;
     const pool = new SessionPool<number>({
       size: 1,
-      open: () => { if (fail) throw new Error('token gone'); return next++; },
+      open: async () => { if (fail) throw new Error('token gone'); return next++; },
       close: () => undefined,
       discardOn: () => true,
       closedError: () => new Error('closed'),
@@ -132,6 +132,7 @@ describe('keystore/pkcs11 SessionPool', () => {
     const { pool, closed } = makePool(1);
     const gate = deferred();
     const leased = pool.use(() => gate.promise);
+    await tick(); // its session is open and leased
     const waiter = pool.use(async () => 'never');
     let done = false;
     const closing = pool.close().then(() => (done = true));
@@ -143,5 +144,68 @@ describe('keystore/pkcs11 SessionPool', () => {
     await closing;
     assert.deepEqual(closed, [0]);
     await assert.rejects(pool.use(async () => 1), /closed/);
+  });
+
+  describe('opens that take time (C_OpenSession runs on the control thread)', () => {
+    /** A pool whose opens finish only when the test says so. */
+    function slowPool(size: number) {
+      const opens: Array<() => void> = [];
+      const closed: number[] = [];
+      let next = 0;
+      const pool = new SessionPool<number>({
+        size,
+        open: () => new Promise<number>((resolve) => opens.push(() => resolve(next++))),
+        close: (n) => closed.push(n),
+        discardOn: () => true,
+        closedError: () => new Error('closed'),
+      });
+      return { pool, opens, closed };
+    }
+
+    it('counts a session being opened against the size: a second lease waits instead of opening', async () => {
+      const { pool, opens } = slowPool(1);
+      const first = pool.use(async (n) => n);
+      const second = pool.use(async (n) => n);
+      await tick();
+      assert.equal(opens.length, 1);
+      opens[0]();
+      assert.deepEqual(await Promise.all([first, second]), [0, 0]);
+    });
+
+    it('a lease that gives up while its session opens takes nothing: the session goes to the next one', async () => {
+      const { pool, opens } = slowPool(1);
+      const signal = { aborted: false, onabort: null as (() => void) | null };
+      const given = pool.use(async () => 'ran', signal);
+      await tick();
+      signal.aborted = true;
+      opens[0]();
+      await assert.rejects(given, LeaseAborted);
+      assert.equal(await pool.use(async (n) => n), 0);
+      assert.equal(opens.length, 1);
+    });
+
+    it('a session opened across a reset() is closed when its lease returns', async () => {
+      const { pool, opens, closed } = slowPool(1);
+      const lease = pool.use(async (n) => n);
+      await tick();
+      pool.reset();
+      opens[0]();
+      assert.equal(await lease, 0);
+      assert.deepEqual(closed, [0]);
+    });
+
+    it('close() waits for an open in flight, then closes its session and refuses its lease', async () => {
+      const { pool, opens, closed } = slowPool(1);
+      const lease = pool.use(async () => 'ran');
+      await tick();
+      let done = false;
+      const closing = pool.close().then(() => (done = true));
+      await tick();
+      assert.equal(done, false);
+      opens[0]();
+      await assert.rejects(lease, /closed/);
+      await closing;
+      assert.deepEqual(closed, [0]);
+    });
   });
 });
