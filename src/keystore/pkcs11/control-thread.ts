@@ -14,14 +14,19 @@
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type AppError, hsmUnavailable } from '../../errors';
+import { AppError, hsmUnavailable } from '../../errors';
 import type { ControlOps, OpName } from './control-ops';
 import { fromWire, revive, type WireError } from './wire';
 
 interface Pending {
   resolve(value: unknown): void;
   reject(err: unknown): void;
+  /** Told the answer of a call that was given up on, once the library gives it. */
+  late?: Late;
 }
+
+/** The late answer: undefined for success, else the error. */
+export type Late = (error: Error | undefined) => void;
 
 type Result<K extends OpName> = Awaited<ReturnType<ControlOps[K]>>;
 
@@ -31,10 +36,19 @@ const MAX_HUNG = 4;
 const PRELOAD = __filename.endsWith('.ts') ? `require(${JSON.stringify(require.resolve('tsx/cjs'))});` : '';
 const THREAD_SOURCE = `${PRELOAD}require(${JSON.stringify(OPS_MODULE)}).serve();`;
 
+/** A call given up on after its time limit: the library may still carry it out. */
+export class NoAnswer extends AppError {
+  constructor(op: string, timeoutMs: number) {
+    super('HsmUnavailable', `PKCS#11 ${op} did not answer in ${timeoutMs} ms`);
+  }
+}
+
 interface Thread {
   worker: Worker;
   /** Set to 1 to make the thread run nothing more (see `serve`). */
   quit: Int32Array;
+  /** Calls given up on whose answer someone still wants (see `call`'s `late`). */
+  late: Map<number, Late>;
 }
 
 export class ControlThread {
@@ -53,8 +67,11 @@ export class ControlThread {
     return this.stuck;
   }
 
-  /** Runs `op` on the thread; with `timeoutMs`, fails as HsmUnavailable if it takes longer. */
-  call<K extends OpName>(op: K, args: Parameters<ControlOps[K]>, timeoutMs?: number): Promise<Result<K>> {
+  /**
+   * Runs `op` on the thread; with `timeoutMs`, fails as HsmUnavailable if it takes longer. `late`
+   * hears how a call that timed out ended after all (a C_Login's verdict on the PIN matters).
+   */
+  call<K extends OpName>(op: K, args: Parameters<ControlOps[K]>, timeoutMs?: number, late?: Late): Promise<Result<K>> {
     if (this.closed) return Promise.reject(hsmUnavailable(undefined, 'key store is closed'));
     if (!this.thread && this.stuck >= MAX_HUNG) {
       return Promise.reject(hsmUnavailable(undefined, `${this.stuck} PKCS#11 calls have not returned; no new ones are made meanwhile`));
@@ -68,13 +85,13 @@ export class ControlThread {
     const id = ++this.nextId;
     const call = new Promise<Result<K>>((resolve, reject) => {
       const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-        this.abandon(thread, hsmUnavailable(undefined, `PKCS#11 ${op} did not answer in ${timeoutMs} ms`), true);
+        this.abandon(thread, new NoAnswer(op, timeoutMs), true);
       }, timeoutMs);
       const settle = <T>(fn: (v: T) => void) => (v: T): void => {
         clearTimeout(timer);
         fn(v);
       };
-      this.pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
+      this.pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject), late });
       thread.worker.postMessage([id, op, args]);
     });
     this.inFlight.add(call);
@@ -102,10 +119,15 @@ export class ControlThread {
     const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { module: this.module, quit: quit.buffer } });
     // The control thread alone must not keep a finished process alive.
     worker.unref();
-    const thread = { worker, quit };
+    const thread: Thread = { worker, quit, late: new Map() };
     worker.on('message', ([id, result, error]: [number, unknown, WireError | undefined]) => {
+      if (this.thread !== thread) {
+        thread.late.get(id)?.(error && fromWire(error));
+        thread.late.delete(id);
+        return;
+      }
       const pending = this.pending.get(id);
-      if (!pending || this.thread !== thread) return;
+      if (!pending) return;
       this.pending.delete(id);
       if (error) pending.reject(fromWire(error));
       else pending.resolve(revive(result));
@@ -126,6 +148,7 @@ export class ControlThread {
   private abandon(thread: Thread, err: AppError, inLibrary: boolean): void {
     if (this.thread !== thread) return;
     this.thread = undefined;
+    for (const [id, pending] of this.pending) if (pending.late) thread.late.set(id, pending.late);
     this.failAll(err);
     if (!inLibrary) return;
     this.stuck++;

@@ -14,7 +14,7 @@
 import { AppError, hsmUnavailable } from '../../errors';
 import type { KeyStoreEvents } from '../keystore';
 import type { ControlOps, OpName } from './control-ops';
-import { ControlThread } from './control-thread';
+import { ControlThread, type Late, NoAnswer } from './control-thread';
 import { CKR, ckrCode, isModuleLost, isPinError, isSessionLost, reportError, toAppError } from './errors';
 import { acquireModule, claimLogin, loginUser, releaseLogin, releaseModule } from './module';
 import { SessionPool } from './session-pool';
@@ -72,6 +72,8 @@ export class Token {
   private closing: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private backoff = RETRY_MIN_MS;
+  /** The login session of a C_Login given up on whose verdict on the PIN has not come yet. */
+  private loginInDoubt: Buffer | undefined;
 
   private constructor(private readonly options: TokenOptions) {
     this.signThreads = new SignThreads(options.module, options.signThreads);
@@ -149,8 +151,10 @@ export class Token {
   }
 
   /** One call on the control thread, given up (HsmUnavailable) after `timeoutMs`. */
-  call<K extends OpName>(op: K, args: Parameters<ControlOps[K]>, timeoutMs = this.options.opTimeoutMs): Promise<Awaited<ReturnType<ControlOps[K]>>> {
-    return this.control.call(op, args, timeoutMs);
+  call<K extends OpName>(
+    op: K, args: Parameters<ControlOps[K]>, timeoutMs = this.options.opTimeoutMs, late?: Late,
+  ): Promise<Awaited<ReturnType<ControlOps[K]>>> {
+    return this.control.call(op, args, timeoutMs, late);
   }
 
   /**
@@ -256,7 +260,7 @@ export class Token {
     const slot = await this.call('findSlot', [this.options.tokenLabel]);
     const anchor = await this.call('openSession', [slot]);
     try {
-      const verified = await loginUser(() => this.call('login', [anchor, this.options.pin]));
+      const verified = await loginUser(() => this.login(anchor));
       if (!this.claimedSlot) {
         claimLogin(this.options.module, slot, this.options.pin, verified);
         this.claimedSlot = slot;
@@ -265,7 +269,8 @@ export class Token {
       this.known = new Set(mechanisms);
       this.fitPool(maxRwSessionCount);
     } catch (err) {
-      this.closeQuietly(anchor);
+      // A C_Login still under way keeps its session until it answers (see login()).
+      if (this.loginInDoubt !== anchor) this.closeQuietly(anchor);
       throw err;
     }
     const previous = this.state;
@@ -275,6 +280,28 @@ export class Token {
     // Only now, with the new login session in place, may key handles be looked up again.
     this.gen++;
     if (!previous.up) this.options.onStatus?.(this.status());
+  }
+
+  /**
+   * One C_Login. One that got no answer in time may still reach the token and count against the
+   * PIN's tries, so no other is made until its verdict comes (its session stays open until then),
+   * and a late refusal stops retrying for good, as a refusal in time does.
+   */
+  private async login(anchor: Buffer): Promise<void> {
+    if (!this.state.up && isPinError(this.state.error)) throw this.state.error;
+    if (this.loginInDoubt) {
+      throw hsmUnavailable(undefined, 'an earlier C_Login has not answered; the PIN is not tried again until it does');
+    }
+    try {
+      await this.call('login', [anchor, this.options.pin], this.options.opTimeoutMs, (error) => {
+        this.loginInDoubt = undefined;
+        this.closeQuietly(anchor);
+        if (error && isPinError(error)) this.markDown(error);
+      });
+    } catch (err) {
+      if (err instanceof NoAnswer) this.loginInDoubt = anchor;
+      throw err;
+    }
   }
 
   /** Keeps one session of the token's limit for the login session. */
@@ -293,12 +320,13 @@ export class Token {
     this.state = { up: false, error, retryable: !isPinError(err) };
     if (wasUp || previousReason !== error.message) this.options.onStatus?.(this.status());
     if (this.state.retryable && !this.closing) this.scheduleRetry();
+    else clearTimeout(this.retryTimer);
   }
 
   private scheduleRetry(): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
-      if (this.closing || this.recovering) return;
+      if (this.closing || this.recovering || this.state.up || !this.state.retryable) return;
       this.recovering = this.reconnect().catch(() => undefined).finally(() => (this.recovering = undefined));
     }, this.backoff);
     this.retryTimer.unref();

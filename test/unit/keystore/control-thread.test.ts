@@ -37,6 +37,7 @@ function assertTimedOut(result: PromiseSettledResult<unknown>, op: RegExp): void
 describe('keystore/pkcs11 control thread', function () {
   this.timeout(60_000);
   const token = createSoftHsmToken();
+  const other = createSoftHsmToken();
   let shim: Shim;
   let ks: KeyStore;
   const saved: Record<string, string | undefined> = {};
@@ -105,6 +106,24 @@ describe('keystore/pkcs11 control thread', function () {
       signer = await ks.openSigner(key.uri).catch(() => sleep(100).then(() => undefined));
     }
     assert.ok(signer?.spki.equals(key.spki));
+  });
+
+  it('a C_Login that answers only after its time limit is not repeated meanwhile; a late refusal stops the retries', async () => {
+    // A slow token and a wrong PIN: every C_Login made counts against the PIN's tries.
+    shim.set('delay C_Login 1500');
+    shim.forgetLogins();
+    const wrong = await openPkcs11KeyStore({
+      module: shim.module, tokenLabel: other.label, pin: 'not-the-pin', sessions: 1, signTimeoutMs: TIMEOUT_MS, lenient: true,
+    });
+    try {
+      assert.equal(wrong.status().ready, false);
+      await until(() => /PIN incorrect/.test(String(wrong.status().reason)));
+      assert.equal(wrong.status().retrying, false);
+      await sleep(1_500); // past the retries' back-off: none may log in again
+      assert.deepEqual(shim.logins(), ['0xa0']);
+    } finally {
+      await wrong.close();
+    }
   });
 });
 
