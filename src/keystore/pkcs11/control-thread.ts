@@ -148,11 +148,17 @@ export class ControlThread {
   private abandon(thread: Thread, err: AppError, inLibrary: boolean): void {
     if (this.thread !== thread) return;
     this.thread = undefined;
-    for (const [id, pending] of this.pending) if (pending.late) thread.late.set(id, pending.late);
+    if (inLibrary) {
+      for (const [id, pending] of this.pending) if (pending.late) thread.late.set(id, pending.late);
+    }
     this.failAll(err);
     if (!inLibrary) return;
     this.stuck++;
-    thread.worker.once('exit', () => this.stuck--);
+    thread.worker.once('exit', () => {
+      this.stuck--;
+      // Calls it ended without answering: their outcome is as unknown as it will ever be.
+      for (const late of thread.late.values()) late(err);
+    });
     Atomics.store(thread.quit, 0, 1);
     thread.worker.postMessage('quit');
     if (this.closed || this.stuck >= MAX_HUNG) return;
