@@ -99,5 +99,6 @@ export interface KeyStoreEvents {
 
 /** Optional ability: how busy the key store's sessions are right now. */
 export interface SessionUsage {
-  sessionUsage(): { inUse: number; idle: number; waiting: number };
+  /** `hung`: token calls given up on after their time limit that have not returned yet. */
+  sessionUsage(): { inUse: number; idle: number; waiting: number; hung: number };
 }

@@ -48,6 +48,10 @@ export class Metrics {
       name: 'hsmca_hsm_session_waiters', help: 'Operations waiting for a free PKCS#11 session', registers,
       collect() { this.set(usage()?.waiting ?? 0); },
     });
+    new Gauge({
+      name: 'hsmca_hsm_calls_hung', help: 'PKCS#11 calls given up on after the time limit that have not returned yet', registers,
+      collect() { this.set(usage()?.hung ?? 0); },
+    });
     this.registry.registerMetric(groupCommitBatchSize);
   }
 

@@ -80,7 +80,7 @@ describe('operations: /healthz, /readyz, /metrics, /api/docs/openapi.json', func
     assert.equal(delta('hsmca_http_request_duration_seconds', { route, status: '400' }), 1);
     assert.ok(delta('hsmca_hsm_sign_duration_seconds', { mechanism: 'CKM_ECDSA' }) >= 5);
     assert.equal(delta('hsmca_group_commit_batch_size'), 1);
-    for (const name of ['hsmca_hsm_sessions_in_use', 'hsmca_hsm_session_waiters', 'nodejs_eventloop_lag_p99_seconds']) {
+    for (const name of ['hsmca_hsm_sessions_in_use', 'hsmca_hsm_session_waiters', 'hsmca_hsm_calls_hung', 'nodejs_eventloop_lag_p99_seconds']) {
       assert.equal(typeOf(after, name), 'GAUGE', name);
     }
     assert.equal(typeOf(after, 'hsmca_hsm_errors_total'), 'COUNTER');

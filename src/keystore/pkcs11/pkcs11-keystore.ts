@@ -115,9 +115,9 @@ class Pkcs11KeyStore implements KeyStore, KeyInspector, SessionUsage {
       this.token.call('inspectKey', [this.token.session, this.token.slot, this.token.label, ref]));
   }
 
-  sessionUsage(): { inUse: number; idle: number; waiting: number } {
+  sessionUsage(): { inUse: number; idle: number; waiting: number; hung: number } {
     const { leased, idle, waiting } = this.token.sessionStats;
-    return { inUse: leased, idle, waiting };
+    return { inUse: leased, idle, waiting, hung: this.token.hungCalls };
   }
 
   close(): Promise<void> {

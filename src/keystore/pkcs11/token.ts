@@ -128,6 +128,11 @@ export class Token {
     return this.pool.stats;
   }
 
+  /** Calls given up on after their time limit that have not come back from the library. */
+  get hungCalls(): number {
+    return this.control.hung;
+  }
+
   /** The mechanism types the token offered when it was last up. */
   get mechanisms(): ReadonlySet<number> {
     return this.known;

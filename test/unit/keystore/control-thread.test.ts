@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../../src/errors';
-import { openPkcs11KeyStore, type KeyStore } from '../../../src/keystore';
+import { openPkcs11KeyStore, type KeyStore, type SessionUsage } from '../../../src/keystore';
 import { createShim, type Shim } from '../../helpers/pkcs11-shim';
 import { createSoftHsmToken } from '../../helpers/softhsm';
 
@@ -98,6 +98,7 @@ describe('keystore/pkcs11 control thread', function () {
     for (let i = 0; i < 4; i++) await assert.rejects(ks.openSigner(key.uri), /PKCS#11 findKey did not answer/);
     const { result } = await ticksDuring(() => ks.openSigner(key.uri));
     assertTimedOut(result, /4 PKCS#11 calls have not returned/);
+    assert.equal((ks as unknown as SessionUsage).sessionUsage().hung, 4, 'what hsmca_hsm_calls_hung reports');
     shim.clear();
     // Each given-up thread ends once its call returns; then calls are made again.
     let signer;
