@@ -6,7 +6,7 @@
  *   PKCS11_SHIM_TARGET   path of the real module
  *   PKCS11_SHIM_CONTROL  path of a control file, re-read on every call; one rule per line:
  *     fail <C_Function|*> <ckr, e.g. 0xB3> [count]   return that code (count times, or always)
- *     delay <C_Function|*> <ms>                      sleep before forwarding
+ *     delay <C_Function|*> <ms> [count]              sleep before forwarding (count times, or always)
  *     nomech <ckm, e.g. 0x1041>                      leave it out of C_GetMechanismList
  *     removed     close every real session once; then no token in the slot list, and calls
  *                 answer CKR_TOKEN_NOT_PRESENT / CKR_DEVICE_REMOVED, until the line goes away
@@ -51,7 +51,7 @@ static void parse(void) {
     int n = sscanf(line, "%15s %63s %li %li", word, fn, (long *)&value, &count);
     if (n < 1 || word[0] == '#') continue;
     if (!strcmp(word, "fail") && n >= 3) { r.kind = FAIL; r.value = value; r.count = n >= 4 ? count : -1; }
-    else if (!strcmp(word, "delay") && n >= 3) { r.kind = DELAY; r.value = value; }
+    else if (!strcmp(word, "delay") && n >= 3) { r.kind = DELAY; r.value = value; r.count = n >= 4 ? count : -1; }
     else if (!strcmp(word, "nomech") && n >= 2) { r.kind = NOMECH; r.value = strtoul(fn, NULL, 0); }
     else if (!strcmp(word, "removed")) r.kind = REMOVED;
     else if (!strcmp(word, "uninit")) r.kind = UNINIT;
@@ -116,7 +116,10 @@ static CK_RV inject(const char *fn) {
     struct rule *r = &rules[i];
     int match = is(r->fn, fn) || (is(r->fn, "*") && !lifecycle);
     if (!match) continue;
-    if (r->kind == DELAY) delay_ms += r->value;
+    if (r->kind == DELAY && r->count != 0) {
+      if (r->count > 0) r->count--;
+      delay_ms += r->value;
+    }
     if (r->kind == FAIL && r->count != 0) {
       if (r->count > 0) r->count--;
       rv = r->value;

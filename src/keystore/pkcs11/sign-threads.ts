@@ -11,8 +11,12 @@
  * Jobs go to the thread with the fewest in flight (ties to the first), so under load they
  * queue and batch, and with more than one thread slow signatures (RSA-4096, a network HSM's
  * round trip) still run side by side. A thread that died fails its jobs as HsmUnavailable
- * and is started afresh for the next one. A hung C_Sign keeps its thread: the sign timeout
- * answers the request, as before.
+ * and is started afresh for the next one.
+ *
+ * A hung C_Sign keeps its thread (nothing can interrupt it), and the jobs already sent to that
+ * thread wait behind it: the sign timeout answers their requests. New jobs do not: a thread
+ * whose oldest job has waited longer than STALL_MS is stalled and gets none while another is
+ * not, and when every thread is stalled, up to MAX_EXTRA more are started.
  */
 import { Worker } from 'node:worker_threads';
 import type * as pkcs11js from 'pkcs11js';
@@ -22,7 +26,13 @@ import { signThreadMain, type SignJob, type SignReply } from './sign-thread-main
 interface Pending {
   resolve(signature: Buffer): void;
   reject(err: unknown): void;
+  /** When the job was given to its thread (performance.now()). */
+  at: number;
 }
+
+/** Far beyond a batch of slow signatures queued on one thread, far below a sign timeout. */
+const STALL_MS = 1_000;
+const MAX_EXTRA = 2;
 
 // Under the tests' TypeScript loader (esbuild, keepNames) the function's text calls a `__name`
 // helper that lives outside it; defined here, it costs nothing in the built code.
@@ -43,6 +53,12 @@ class SignThread {
   /** Signatures given to this thread and not yet answered. */
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /** Whether its oldest unanswered job has waited longer than STALL_MS at `now`. */
+  stalled(now: number): boolean {
+    if (this.pending.size === 0) return false;
+    return now - this.pending.values().next().value!.at > STALL_MS;
   }
 
   submit(job: SignJob, pending: Pending): void {
@@ -111,19 +127,43 @@ class SignThread {
 
 export class SignThreads {
   private readonly threads: SignThread[];
+  private readonly limit: number;
   private nextId = 0;
 
-  constructor(module: string, count: number) {
+  constructor(private readonly module: string, count: number) {
     if (!Number.isInteger(count) || count < 1) throw new Error('signThreads must be a positive integer');
     this.threads = Array.from({ length: count }, () => new SignThread(module));
+    this.limit = count + MAX_EXTRA;
+  }
+
+  /** Threads started so far, the extra ones for stalled threads included. */
+  get count(): number {
+    return this.threads.length;
   }
 
   /** C_SignInit + C_Sign on `session` (leased by the caller: one operation at a time). */
   sign(session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer): Promise<Buffer> {
-    let thread = this.threads[0];
-    for (const t of this.threads) if (t.inFlight < thread.inFlight) thread = t;
+    const at = performance.now();
+    const thread = this.pick(at);
     const id = ++this.nextId;
-    return new Promise((resolve, reject) => thread.submit([id, session, mechanism, key, data], { resolve, reject }));
+    return new Promise((resolve, reject) => thread.submit([id, session, mechanism, key, data], { resolve, reject, at }));
+  }
+
+  /** The thread with the fewest in flight among those not stalled; a new one if all are. */
+  private pick(now: number): SignThread {
+    let best: SignThread | undefined;
+    for (const t of this.threads) {
+      if ((!best || t.inFlight < best.inFlight) && !t.stalled(now)) best = t;
+    }
+    if (best) return best;
+    if (this.threads.length < this.limit) {
+      const extra = new SignThread(this.module);
+      this.threads.push(extra);
+      return extra;
+    }
+    best = this.threads[0];
+    for (const t of this.threads) if (t.inFlight < best.inFlight) best = t;
+    return best;
   }
 
   /** Stops the threads; call once no signature is in flight (the session pool has drained). */

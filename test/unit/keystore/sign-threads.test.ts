@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes, verify } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../../src/errors';
 import { openPkcs11KeyStore, type KeyStore, type Signer } from '../../../src/keystore';
 import { SignThreads } from '../../../src/keystore/pkcs11/sign-threads';
@@ -72,6 +73,20 @@ describe('keystore/pkcs11 signing threads', function () {
     }
     // Blocked, the loop would have run the interval at most once, after the signature.
     assert.ok(ticks >= 10, `the event loop ran ${ticks} timer ticks during a 400 ms C_SignInit`);
+  });
+
+  it('a hung C_Sign holds its thread, not the signatures that come after it: another thread takes them', async () => {
+    const ks = await open(1);
+    const signer = await ks.openSigner((await ks.generateKeyInToken('EC_prime256v1', 'stalled')).uri);
+    shim.set('delay C_Sign 2500 1'); // the next C_Sign only
+    let firstDone = false;
+    const tbs = [randomBytes(10), randomBytes(10)];
+    const first = signer.sign(tbs[0]).finally(() => (firstDone = true));
+    await sleep(1_200); // past the stall threshold (1 s)
+    const second = await signer.sign(tbs[1]);
+    assert.equal(firstDone, false, 'the second signature came back while the first still hung');
+    assert.ok(verifies(signer, tbs[1], second));
+    assert.ok(verifies(signer, tbs[0], await first));
   });
 
   it("the token's error comes back from the thread with its CKR_ code, as a 503", async () => {
