@@ -136,11 +136,6 @@ export class SignThreads {
     this.limit = count + MAX_EXTRA;
   }
 
-  /** Threads started so far, the extra ones for stalled threads included. */
-  get count(): number {
-    return this.threads.length;
-  }
-
   /** C_SignInit + C_Sign on `session` (leased by the caller: one operation at a time). */
   sign(session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer): Promise<Buffer> {
     const at = performance.now();
