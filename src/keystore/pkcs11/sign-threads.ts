@@ -147,18 +147,16 @@ export class SignThreads {
   /** The thread with the fewest in flight among those not stalled; a new one if all are. */
   private pick(now: number): SignThread {
     let best: SignThread | undefined;
+    let fewest = this.threads[0];
     for (const t of this.threads) {
+      if (t.inFlight < fewest.inFlight) fewest = t;
       if ((!best || t.inFlight < best.inFlight) && !t.stalled(now)) best = t;
     }
     if (best) return best;
-    if (this.threads.length < this.limit) {
-      const extra = new SignThread(this.module);
-      this.threads.push(extra);
-      return extra;
-    }
-    best = this.threads[0];
-    for (const t of this.threads) if (t.inFlight < best.inFlight) best = t;
-    return best;
+    if (this.threads.length >= this.limit) return fewest;
+    const extra = new SignThread(this.module);
+    this.threads.push(extra);
+    return extra;
   }
 
   /** Stops the threads; call once no signature is in flight (the session pool has drained). */

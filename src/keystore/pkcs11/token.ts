@@ -64,8 +64,6 @@ export class Token {
   readonly signThreads: SignThreads;
   /** Where every other token call runs, off the event loop. */
   private readonly control: ControlThread;
-  /** Sessions being closed, waited for before the control thread stops. */
-  private readonly closings = new Set<Promise<unknown>>();
   private known: ReadonlySet<number> = new Set();
   private claimedSlot: Buffer | undefined;
   private recovering: Promise<void> | undefined;
@@ -340,9 +338,8 @@ export class Token {
 
   /** Closes a session in the background; one the token already dropped is gone either way. */
   private closeQuietly(session: Buffer): void {
-    const closing = this.call('closeSession', [session]).catch(() => undefined);
-    this.closings.add(closing);
-    void closing.finally(() => this.closings.delete(closing));
+    // Closing the control thread waits for it, as for every call in flight.
+    void this.call('closeSession', [session]).catch(() => undefined);
   }
 
   /** Waits for leased operations, logs out if no other key store shares the login, finalizes. */
@@ -358,7 +355,6 @@ export class Token {
         await this.call('logout', [anchor]).catch(() => undefined);
       }
       if (anchor) this.closeQuietly(anchor);
-      await Promise.all(this.closings);
       await this.control.close();
       releaseModule(this.options.module, this.control.hung > 0);
     })();
