@@ -10,7 +10,10 @@
  * mapped while this thread holds it, whatever the main thread re-initialises.
  */
 
-/** What a thread is sent: a batch of [id, session, mechanism, key, data]. */
+/**
+ * What a thread is sent: a batch of [id, session, mechanism, key, data]. Ids count up by one per
+ * thread (wrapping at 32 bits), in the order the jobs are sent.
+ */
 export type SignJob = [id: number, session: Uint8Array, mechanism: unknown, key: Uint8Array, data: Uint8Array];
 /** What it answers: [id, signature] or [id, undefined, the token's error]. */
 export type SignReply = [id: number, signature: Uint8Array | undefined, error?: { message: string; code?: number }];
@@ -21,6 +24,10 @@ export function signThreadMain(): void {
   const pkcs11js = require(workerData.pkcs11js) as typeof import('pkcs11js');
   const lib = new pkcs11js.PKCS11();
   lib.load(workerData.module);
+  // The id of the next job this thread may start. The main thread moves it past the jobs it
+  // has taken back (to give them to another thread while this one hangs in the token); a job
+  // starts only if it is still the next one, so a job runs on exactly one thread.
+  const next = new Int32Array(workerData.next as SharedArrayBuffer);
   // Answers go back in batches, but never held longer than this: an RSA-4096 batch must not
   // keep the first signature waiting for the last.
   const HOLD_MS = 1;
@@ -30,6 +37,7 @@ export function signThreadMain(): void {
     let replies: SignReply[] = [];
     let since = performance.now();
     for (const [id, session, mechanism, key, data] of jobs) {
+      if (Atomics.compareExchange(next, 0, id, (id + 1) | 0) !== id) continue; // taken back
       try {
         const handle = asBuffer(session);
         lib.C_SignInit(handle, mechanism as import('pkcs11js').Mechanism, asBuffer(key));

@@ -13,17 +13,25 @@
  * round trip) still run side by side. A thread that died fails its jobs as HsmUnavailable
  * and is started afresh for the next one.
  *
- * A hung C_Sign keeps its thread (nothing can interrupt it), and the jobs already sent to that
- * thread wait behind it: the sign timeout answers their requests. New jobs do not: a thread
- * whose oldest job has waited longer than STALL_MS is stalled and gets none while another is
- * not, and when every thread is stalled, up to MAX_EXTRA more are started.
+ * A hung C_Sign keeps its thread (nothing can interrupt it); the signatures after it do not wait
+ * for it. A thread whose oldest job has waited longer than STALL_MS is stalled: it gets no new
+ * jobs while another thread is not, when every thread is stalled up to MAX_EXTRA more are
+ * started, and the jobs it was sent but has not started are taken back and given to another
+ * thread (a watchdog looks every STALL_MS / 2). Taking back is one shared counter per thread:
+ * the id of the next job the thread may start, claimed with compare-and-swap by the thread
+ * before each job and moved past the unstarted ones by the main thread, so a job (and its
+ * session) is never on two threads.
  */
 import { Worker } from 'node:worker_threads';
 import type * as pkcs11js from 'pkcs11js';
 import { hsmUnavailable } from '../../errors';
 import { signThreadMain, type SignJob, type SignReply } from './sign-thread-main';
 
+/** What a signature needs, whichever thread makes it. */
+type Work = [session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer];
+
 interface Pending {
+  work: Work;
   resolve(signature: Buffer): void;
   reject(err: unknown): void;
   /** When the job was given to its thread (performance.now()). */
@@ -44,9 +52,14 @@ function tokenError(error: NonNullable<SignReply[2]>): Error {
 }
 
 class SignThread {
+  /** Unanswered jobs by id, in the order they were submitted (which is id order). */
   private readonly pending = new Map<number, Pending>();
   private queue: SignJob[] = [];
   private worker: Worker | undefined;
+  /** The id of the next job the thread may start (see `signThreadMain`). */
+  private readonly next = new Int32Array(new SharedArrayBuffer(4));
+  /** The id the next submitted job gets. */
+  private nextId = 0;
 
   constructor(private readonly module: string) {}
 
@@ -61,10 +74,25 @@ class SignThread {
     return now - this.pending.values().next().value!.at > STALL_MS;
   }
 
-  submit(job: SignJob, pending: Pending): void {
-    this.pending.set(job[0], pending);
+  submit(pending: Pending): void {
+    const id = this.nextId;
+    this.nextId = (id + 1) | 0;
+    this.pending.set(id, pending);
     // One message per event-loop turn, however many requests reached their signature in it.
-    if (this.queue.push(job) === 1) setImmediate(this.flush);
+    if (this.queue.push([id, ...pending.work]) === 1) setImmediate(this.flush);
+  }
+
+  /** Takes back the jobs the thread has not started, which it will now skip. */
+  takeBack(): Pending[] {
+    const first = Atomics.exchange(this.next, 0, this.nextId);
+    const taken: Pending[] = [];
+    for (const [id, pending] of this.pending) {
+      if (id !== first && taken.length === 0) continue;
+      taken.push(pending);
+      this.pending.delete(id);
+    }
+    this.queue = [];
+    return taken;
   }
 
   terminate(): Promise<unknown> {
@@ -82,7 +110,9 @@ class SignThread {
     } catch (err) {
       // No thread could be started (out of memory, threads): these fail, the next try afresh.
       // Only these: jobs a live thread already has keep their sessions busy until it answers.
+      // The thread never saw their ids, so the next job takes the first of them.
       this.fail(jobs.map(([id]) => id), hsmUnavailable(err, 'the PKCS#11 signing thread could not start'));
+      this.nextId = jobs[0][0];
     }
   };
 
@@ -97,7 +127,7 @@ class SignThread {
     if (this.worker) return this.worker;
     const worker = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { module: this.module, pkcs11js: require.resolve('pkcs11js') },
+      workerData: { module: this.module, pkcs11js: require.resolve('pkcs11js'), next: this.next.buffer },
     });
     // A signing thread alone must not keep a finished process alive.
     worker.unref();
@@ -117,6 +147,7 @@ class SignThread {
       // they must never reach a new thread.
       this.queue = [];
       this.fail(this.pending.keys(), hsmUnavailable(cause, 'the PKCS#11 signing thread stopped'));
+      Atomics.store(this.next, 0, this.nextId); // where the next thread starts
     };
     worker.on('error', died);
     worker.on('exit', (code) => died(new Error(`signing thread exited with ${code}`)));
@@ -128,21 +159,29 @@ class SignThread {
 export class SignThreads {
   private readonly threads: SignThread[];
   private readonly limit: number;
-  private nextId = 0;
+  private readonly watchdog: NodeJS.Timeout;
 
   constructor(private readonly module: string, count: number) {
     if (!Number.isInteger(count) || count < 1) throw new Error('signThreads must be a positive integer');
     this.threads = Array.from({ length: count }, () => new SignThread(module));
     this.limit = count + MAX_EXTRA;
+    this.watchdog = setInterval(this.rescue, STALL_MS / 2).unref();
   }
 
   /** C_SignInit + C_Sign on `session` (leased by the caller: one operation at a time). */
   sign(session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer): Promise<Buffer> {
     const at = performance.now();
-    const thread = this.pick(at);
-    const id = ++this.nextId;
-    return new Promise((resolve, reject) => thread.submit([id, session, mechanism, key, data], { resolve, reject, at }));
+    const work: Work = [session, mechanism, key, data];
+    return new Promise((resolve, reject) => this.pick(at).submit({ work, resolve, reject, at }));
   }
+
+  /** Gives the jobs a stalled thread has not started to threads that are not stalled. */
+  private readonly rescue = (): void => {
+    const now = performance.now();
+    for (const thread of this.threads.filter((t) => t.stalled(now))) {
+      for (const pending of thread.takeBack()) this.pick(now).submit({ ...pending, at: now });
+    }
+  };
 
   /** The thread with the fewest in flight among those not stalled; a new one if all are. */
   private pick(now: number): SignThread {
@@ -161,6 +200,7 @@ export class SignThreads {
 
   /** Stops the threads; call once no signature is in flight (the session pool has drained). */
   async close(): Promise<void> {
+    clearInterval(this.watchdog);
     await Promise.all(this.threads.map((t) => t.terminate()));
   }
 }

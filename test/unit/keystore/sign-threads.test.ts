@@ -89,6 +89,33 @@ describe('keystore/pkcs11 signing threads', function () {
     assert.ok(verifies(signer, tbs[0], await first));
   });
 
+  it('signatures sent to a thread behind a hung C_Sign are taken back and made on another thread', async () => {
+    const ks = await open(1);
+    const signer = await ks.openSigner((await ks.generateKeyInToken('EC_prime256v1', 'behind')).uri);
+    shim.set('delay C_Sign 3000 1'); // the next C_Sign only
+    let firstDone = false;
+    const tbs = Array.from({ length: 4 }, () => randomBytes(10));
+    // In one event-loop turn: one message to the one thread, the first job hangs, three wait.
+    const [first, ...behind] = tbs.map((t) => signer.sign(t));
+    void first.finally(() => (firstDone = true));
+    const sigs = await Promise.all(behind);
+    assert.equal(firstDone, false, 'the jobs behind the hung one came back while it still hung');
+    sigs.forEach((sig, i) => assert.ok(verifies(signer, tbs[i + 1], sig), `signature ${i + 1}`));
+    assert.ok(verifies(signer, tbs[0], await first));
+  });
+
+  it('jobs moved between threads while several hang are each signed once, and all verify', async () => {
+    const ks = await open(1);
+    const signer = await ks.openSigner((await ks.generateKeyInToken('EC_prime256v1', 'moved')).uri);
+    // Each thread's first C_Sign hangs in turn, so jobs are taken back more than once, and
+    // once every thread (1 + 2 extra) is stalled, given back to one of them.
+    shim.set('delay C_Sign 1300 3');
+    const tbs = Array.from({ length: 30 }, () => randomBytes(10));
+    const sigs = await Promise.all(tbs.map((t) => signer.sign(t)));
+    // A job started on two threads would have met CKR_OPERATION_ACTIVE on its session.
+    sigs.forEach((sig, i) => assert.ok(verifies(signer, tbs[i], sig), `signature ${i}`));
+  });
+
   it("the token's error comes back from the thread with its CKR_ code, as a 503", async () => {
     const ks = await open(1);
     const signer = await ks.openSigner((await ks.generateKeyInToken('EC_prime256v1', 'refused')).uri);
