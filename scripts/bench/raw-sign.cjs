@@ -2,10 +2,19 @@
 // its `sessions` sessions in turn, C_SignInit + C_Sign back to back on one thread for `seconds`
 // (no hand-off between threads; the daemon's one is per batch, this has none).
 // Usage: node raw-sign.cjs <module> <token label> <pin> <key label> <EC|RSA> <sessions> <seconds>
+//   [<CA certificate PEM file> <CSR PEM file>]
 // Prints the number of signatures made as JSON.
+//
+// With the two files it measures the least a sign-intermediate request must do: besides each
+// signature, the contract's two signature checks with node:crypto (the CSR's, and the new
+// signature against the CA's public key), and for EC the host-side SHA-256 of a TBS-sized input.
+// Nothing else of a request (HTTP, JSON, DER, database, audit) is counted: its rate is a
+// ceiling for the daemon's.
 'use strict';
+const crypto = require('node:crypto');
+const fs = require('node:fs');
 const pkcs11js = require('pkcs11js');
-const [modulePath, label, pin, keyLabel, kind, sessions, seconds] = process.argv.slice(2);
+const [modulePath, label, pin, keyLabel, kind, sessions, seconds, caFile, csrFile] = process.argv.slice(2);
 const lib = new pkcs11js.PKCS11();
 lib.load(modulePath);
 // SoftHSM reads its token directory at C_Initialize, and a read while another process holds the
@@ -41,17 +50,65 @@ lib.C_FindObjectsFinal(anchor);
 // RSA: CKM_SHA256_RSA_PKCS over a TBS-sized input.
 const mechanism = { mechanism: kind === 'EC' ? pkcs11js.CKM_ECDSA : pkcs11js.CKM_SHA256_RSA_PKCS };
 const data = Buffer.alloc(kind === 'EC' ? 32 : 600, 7);
+const required = caFile ? requiredChecks(fs.readFileSync(caFile, 'utf8'), fs.readFileSync(csrFile, 'utf8')) : undefined;
 const end = Date.now() + Number(seconds) * 1000;
 let count = 0;
 const sessionList = Array.from({ length: Number(sessions) }, () => open());
 const out = Buffer.alloc(1024);
 while (Date.now() < end) {
   for (const session of sessionList) {
+    const input = required ? required.input() : data;
     lib.C_SignInit(session, mechanism, key);
-    lib.C_Sign(session, data, out);
+    const signature = lib.C_Sign(session, input, out);
+    if (required) required.check(signature);
     count++;
   }
 }
 process.stdout.write(`${JSON.stringify({ count })}\n`);
+
+/** The per-signature work the contract adds, on a TBS-sized input (600 bytes). */
+function requiredChecks(caPem, csrPem) {
+  const tbs = Buffer.alloc(600, 7);
+  const caKey = new crypto.X509Certificate(caPem).publicKey;
+  const csr = csrParts(csrPem);
+  const csrKey = crypto.createPublicKey({ key: csr.spki, format: 'der', type: 'spki' });
+  return {
+    input: () => (kind === 'EC' ? crypto.createHash('sha256').update(tbs).digest() : tbs),
+    check(signature) {
+      if (!crypto.verify('sha256', csr.info, csrKey, csr.signature)) throw new Error('CSR signature did not verify');
+      const dsaEncoding = kind === 'EC' ? 'ieee-p1363' : undefined;
+      if (!crypto.verify('sha256', tbs, { key: caKey, dsaEncoding }, signature)) throw new Error('signature did not verify');
+    },
+  };
+}
+
+// CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature BIT STRING }
+// CertificationRequestInfo ::= SEQUENCE { version, subject, subjectPKInfo, attributes [0] }
+// (RFC 2986). Enough DER reading for the bench's own CSR: short and long definite lengths.
+function csrParts(pem) {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  const tlv = (at) => {
+    let len = der[at + 1];
+    let head = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      len = der.readUIntBE(at + 2, n);
+      head += n;
+    }
+    return { start: at, body: at + head, end: at + head + len };
+  };
+  const outer = tlv(0);
+  const info = tlv(outer.body);
+  const version = tlv(info.body);
+  const subject = tlv(version.end);
+  const spki = tlv(subject.end);
+  const algorithm = tlv(info.end);
+  const bits = tlv(algorithm.end);
+  return {
+    info: der.subarray(info.start, info.end),
+    spki: der.subarray(spki.start, spki.end),
+    signature: der.subarray(bits.body + 1, bits.end), // past the unused-bits byte
+  };
+}
 lib.C_Logout(anchor);
 lib.C_Finalize();
