@@ -13,6 +13,7 @@
  * link in the same transaction) join.
  */
 import { sql, type Kysely } from 'kysely';
+import { observeGroupCommitBatch } from '../metrics/group-commit';
 
 /** A job gets the connection its batch's transaction runs on. */
 export type WriteJob<DB, T> = (tx: Kysely<DB>) => Promise<T>;
@@ -125,6 +126,7 @@ export class BatchWriter<DB> {
       }
       this.stats.batches++;
       this.stats.jobs += batch.length;
+      observeGroupCommitBatch(batch.length);
     } catch (error) {
       failure = { error };
     }
