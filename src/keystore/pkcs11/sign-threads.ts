@@ -28,7 +28,7 @@ import { hsmUnavailable } from '../../errors';
 import { signThreadMain, type SignJob, type SignReply } from './sign-thread-main';
 
 /** What a signature needs, whichever thread makes it. */
-type Work = [session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer];
+type Work = [session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Uint8Array];
 
 interface Pending {
   work: Work;
@@ -171,7 +171,10 @@ export class SignThreads {
   /** C_SignInit + C_Sign on `session` (leased by the caller: one operation at a time). */
   sign(session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer): Promise<Buffer> {
     const at = performance.now();
-    const work: Work = [session, mechanism, key, data];
+    // A message copies a view's whole ArrayBuffer: an RSA TBS is ~600 bytes of an 8 KiB slab
+    // of Node's buffer pool (measured 2.6–3.7 µs more per job than sending the bytes alone).
+    const own = data.byteLength === data.buffer.byteLength ? data : new Uint8Array(data);
+    const work: Work = [session, mechanism, key, own];
     return new Promise((resolve, reject) => this.pick(at).submit({ work, resolve, reject, at }));
   }
 
