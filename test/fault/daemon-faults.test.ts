@@ -145,6 +145,16 @@ describe('fault injection through a PKCS#11 shim (built daemon)', function () {
     await until('signing again', async () => (await f.sign()) === 200);
   });
 
+  it('one hung C_Sign under load: only its request fails; the signatures queued behind it are made elsewhere', async () => {
+    const f = await start('hang-one', { HSMCA_PKCS11_SIGN_TIMEOUT_MS: '2500' });
+    assertOnly(await hammer(f, 300, 6), [200]);
+    f.shim.set('delay C_Sign 4000 1'); // the next C_Sign only, past the sign timeout
+    const counts = await hammer(f, 3_000, 6);
+    // Queued behind it on its signing thread, the others would wait for it and time out too.
+    assert.equal(counts[503], 1, JSON.stringify(counts));
+    assertOnly(counts, [200, 503]);
+  });
+
   it('an HSM that hangs while being re-opened: 503s, the daemon answers meanwhile, then recovers', async () => {
     const f = await start('hung-reopen');
     assertOnly(await hammer(f, 300), [200]);
