@@ -79,12 +79,13 @@ export class SessionPool<S> {
    * Runs `fn` with a session of its own; the session returns to the pool afterwards. When
    * `signal` aborts while waiting for a session, the wait ends with `LeaseAborted` and no
    * session is taken (an operation already running cannot be called back: PKCS#11 has no cancel).
+   * Once the session is leased, `fn` gets the signal, and its `onabort` slot is `fn`'s.
    */
-  async use<T>(fn: (session: S) => Promise<T>, signal?: LeaseSignal): Promise<T> {
+  async use<T>(fn: (session: S, signal?: LeaseSignal) => Promise<T>, signal?: LeaseSignal): Promise<T> {
     const session = await this.acquire(signal);
     let broken = false;
     try {
-      return await fn(session);
+      return await fn(session, signal);
     } catch (err) {
       broken = this.options.discardOn(err);
       throw err;

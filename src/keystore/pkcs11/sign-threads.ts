@@ -25,6 +25,7 @@
 import { Worker } from 'node:worker_threads';
 import type * as pkcs11js from 'pkcs11js';
 import { hsmUnavailable } from '../../errors';
+import type { LeaseSignal } from './session-pool';
 import { signThreadMain, type SignJob, type SignReply } from './sign-thread-main';
 
 /** What a signature needs, whichever thread makes it. */
@@ -36,6 +37,8 @@ interface Pending {
   reject(err: unknown): void;
   /** When the job was given to its thread (performance.now()). */
   at: number;
+  /** The thread it was given to. */
+  thread?: SignThread;
 }
 
 /** Far beyond a batch of slow signatures queued on one thread, far below a sign timeout. */
@@ -45,6 +48,8 @@ const MAX_EXTRA = 2;
 // Under the tests' TypeScript loader (esbuild, keepNames) the function's text calls a `__name`
 // helper that lives outside it; defined here, it costs nothing in the built code.
 const THREAD_SOURCE = `var __name = (f) => f;\n(${signThreadMain.toString()})();`;
+
+const givenUp = (): Error => hsmUnavailable(undefined, 'the signature was given up before it started');
 
 /** An error shaped like pkcs11js' own, so `errors.ts` classifies it by its CKR_ code. */
 function tokenError(error: NonNullable<SignReply[2]>): Error {
@@ -77,6 +82,7 @@ class SignThread {
   submit(pending: Pending): void {
     const id = this.nextId;
     this.nextId = (id + 1) | 0;
+    pending.thread = this;
     this.pending.set(id, pending);
     // One message per event-loop turn, however many requests reached their signature in it.
     if (this.queue.push([id, ...pending.work]) === 1) setImmediate(this.flush);
@@ -93,6 +99,16 @@ class SignThread {
     }
     this.queue = [];
     return taken;
+  }
+
+  /** Drops `target` if the thread has not started it; false if it has (or has answered it). */
+  cancel(target: Pending): boolean {
+    let found = false;
+    for (const pending of this.takeBack()) {
+      if (pending === target) found = true;
+      else this.submit(pending); // behind the same jobs as before, in the same order
+    }
+    return found;
   }
 
   terminate(): Promise<unknown> {
@@ -168,21 +184,37 @@ export class SignThreads {
     this.watchdog = setInterval(this.rescue, STALL_MS / 2).unref();
   }
 
-  /** C_SignInit + C_Sign on `session` (leased by the caller: one operation at a time). */
-  sign(session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer): Promise<Buffer> {
+  /**
+   * C_SignInit + C_Sign on `session` (leased by the caller: one operation at a time). When
+   * `signal` aborts (its request gave up) before a thread has started the signature, it is not
+   * made: the job is dropped and its session comes back unused, so a slow HSM is not given
+   * signatures nobody waits for.
+   */
+  sign(session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Buffer, signal?: LeaseSignal): Promise<Buffer> {
+    if (signal?.aborted) return Promise.reject(givenUp());
     const at = performance.now();
     // A message copies a view's whole ArrayBuffer: an RSA TBS is ~600 bytes of an 8 KiB slab
     // of Node's buffer pool (measured 2.6–3.7 µs more per job than sending the bytes alone).
     const own = data.byteLength === data.buffer.byteLength ? data : new Uint8Array(data);
     const work: Work = [session, mechanism, key, own];
-    return new Promise((resolve, reject) => this.pick(at).submit({ work, resolve, reject, at }));
+    return new Promise((resolve, reject) => {
+      const pending: Pending = { work, resolve, reject, at };
+      this.pick(at).submit(pending);
+      if (!signal) return;
+      signal.onabort = (): void => {
+        if (pending.thread?.cancel(pending)) reject(givenUp());
+      };
+    });
   }
 
   /** Gives the jobs a stalled thread has not started to threads that are not stalled. */
   private readonly rescue = (): void => {
     const now = performance.now();
     for (const thread of this.threads.filter((t) => t.stalled(now))) {
-      for (const pending of thread.takeBack()) this.pick(now).submit({ ...pending, at: now });
+      for (const pending of thread.takeBack()) {
+        pending.at = now;
+        this.pick(now).submit(pending);
+      }
     }
   };
 

@@ -44,10 +44,10 @@ export class Pkcs11Signer implements Signer {
     const { plan, ref } = this.spec;
     // Raw CKM_ECDSA signs a digest: hashing here is the host's half of "hash + ECDSA".
     const data = plan.prehash ? hash(plan.prehash, tbs, 'buffer') : tbs;
-    const raw = await this.token.run('PKCS#11 sign', async (session) => {
+    const raw = await this.token.run('PKCS#11 sign', async (session, signal) => {
       const started = process.hrtime.bigint();
       const key = this.keys.cached(ref) ?? await this.keys.get(ref);
-      const signature = await this.token.signThreads.sign(session, this.ckMechanism, key.privateKey, data);
+      const signature = await this.token.signThreads.sign(session, this.ckMechanism, key.privateKey, data, signal);
       this.token.events?.signed?.({ mechanism: this.mechanism, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
       return signature;
     }, { timed: true });

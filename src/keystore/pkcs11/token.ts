@@ -17,7 +17,7 @@ import type { ControlOps, OpName } from './control-ops';
 import { ControlThread, type Late, NoAnswer } from './control-thread';
 import { CKR, ckrCode, isModuleLost, isPinError, isSessionLost, reportError, toAppError } from './errors';
 import { acquireModule, claimLogin, loginUser, releaseLogin, releaseModule } from './module';
-import { SessionPool } from './session-pool';
+import { type LeaseSignal, SessionPool } from './session-pool';
 import { SignThreads } from './sign-threads';
 
 export interface TokenOptions {
@@ -166,7 +166,7 @@ export class Token {
    * With `timed`, gives up after `opTimeoutMs` (the operation itself cannot be cancelled: its
    * session comes back to the pool when the token answers).
    */
-  run<T>(what: string, fn: (session: Buffer) => Promise<T>, opts: { retry?: boolean; timed?: boolean } = {}): Promise<T> {
+  run<T>(what: string, fn: (session: Buffer, signal?: LeaseSignal) => Promise<T>, opts: { retry?: boolean; timed?: boolean } = {}): Promise<T> {
     const retry = opts.retry ?? true;
     if (!opts.timed) return this.withRecovery(what, () => this.pool.use(fn), retry);
     const limit = this.options.opTimeoutMs;

@@ -117,7 +117,7 @@ describe('keystore/pkcs11 SessionPool', () => {
 
   it('retires leased sessions on reset() and closes idle ones at once', async () => {
     const { pool, closed } = makePool(2);
-    await Promise.all([pool.use(tick), pool.use(tick)]);
+    await Promise.all([pool.use((s) => tick(s)), pool.use((s) => tick(s))]);
     const gate = deferred();
     const leased = pool.use(() => gate.promise);
     pool.reset();

@@ -104,6 +104,25 @@ describe('keystore/pkcs11 signing threads', function () {
     assert.ok(verifies(signer, tbs[0], await first));
   });
 
+  it('signatures whose requests gave up before a thread started them are never made, and free their sessions', async () => {
+    let signed = 0;
+    const ks = await openPkcs11KeyStore({
+      module: shim.module, tokenLabel: token.label, pin: token.pin, sessions: 4, signThreads: 1, signTimeoutMs: 600,
+      events: { signed: () => signed++ },
+    });
+    stores.push(ks);
+    const signer = await ks.openSigner((await ks.generateKeyInToken('EC_prime256v1', 'given-up')).uri);
+    shim.set('delay C_Sign 2500 1'); // the next C_Sign only
+    // In one event-loop turn: the first hangs, the other two wait behind it on the one thread.
+    const outcomes = Array.from({ length: 3 }, () => signer.sign(randomBytes(10)).then(() => 'signed', (e: AppError) => e.kind));
+    assert.deepEqual(await Promise.all(outcomes), ['HsmUnavailable', 'HsmUnavailable', 'HsmUnavailable']);
+    await sleep(100);
+    // The two that never started are back in the pool; the hung one holds its session.
+    assert.equal(ks.sessionUsage().inUse, 1);
+    await sleep(2_700); // the hung C_Sign answers; nothing else was signed meanwhile
+    assert.equal(signed, 1);
+  });
+
   it('jobs moved between threads while several hang are each signed once, and all verify', async () => {
     const ks = await open(1);
     const signer = await ks.openSigner((await ks.generateKeyInToken('EC_prime256v1', 'moved')).uri);
