@@ -20,7 +20,8 @@
  * thread (a watchdog looks every STALL_MS / 2). Taking back is one shared counter per thread:
  * the id of the next job the thread may start, claimed with compare-and-swap by the thread
  * before each job and moved past the unstarted ones by the main thread, so a job (and its
- * session) is never on two threads.
+ * session) is never on two threads. The same taking back drops a job whose request has given up
+ * (the sign timeout) before its thread started it.
  */
 import { Worker } from 'node:worker_threads';
 import type * as pkcs11js from 'pkcs11js';

@@ -163,8 +163,10 @@ export class Token {
   /**
    * Runs `fn` on a session of its own. When the token has dropped the session (or the login),
    * re-opens and re-logs in, then tries once more if `retry`; failures become HsmUnavailable.
-   * With `timed`, gives up after `opTimeoutMs` (the operation itself cannot be cancelled: its
-   * session comes back to the pool when the token answers).
+   * With `timed`, gives up after `opTimeoutMs` and aborts the signal `fn` gets: what `fn` has
+   * not yet handed to the token can stop there (a signature still queued for its thread), while
+   * a call already in the token cannot be cancelled, and its session comes back to the pool when
+   * the token answers.
    */
   run<T>(what: string, fn: (session: Buffer, signal?: LeaseSignal) => Promise<T>, opts: { retry?: boolean; timed?: boolean } = {}): Promise<T> {
     const retry = opts.retry ?? true;
