@@ -10,13 +10,15 @@
  * mapped while this thread holds it, whatever the main thread re-initialises.
  */
 
+import type { WireError } from './wire';
+
 /**
  * What a thread is sent: a batch of [id, session, mechanism, key, data]. Ids count up by one per
  * thread (wrapping at 32 bits), in the order the jobs are sent.
  */
 export type SignJob = [id: number, session: Uint8Array, mechanism: unknown, key: Uint8Array, data: Uint8Array];
-/** What it answers: [id, signature] or [id, undefined, the token's error]. */
-export type SignReply = [id: number, signature: Uint8Array | undefined, error?: { message: string; code?: number }];
+/** What it answers: [id, signature] or [id, undefined, the token's error as wire.ts carries it]. */
+export type SignReply = [id: number, signature: Uint8Array | undefined, error?: WireError];
 
 export function signThreadMain(): void {
   /* eslint-disable @typescript-eslint/no-require-imports */

@@ -28,6 +28,7 @@ import type * as pkcs11js from 'pkcs11js';
 import { hsmUnavailable } from '../../errors';
 import type { LeaseSignal } from './session-pool';
 import { signThreadMain, type SignJob, type SignReply } from './sign-thread-main';
+import { fromWire } from './wire';
 
 /** What a signature needs, whichever thread makes it. */
 type Work = [session: Buffer, mechanism: pkcs11js.Mechanism, key: Buffer, data: Uint8Array];
@@ -51,11 +52,6 @@ const MAX_EXTRA = 2;
 const THREAD_SOURCE = `var __name = (f) => f;\n(${signThreadMain.toString()})();`;
 
 const givenUp = (): Error => hsmUnavailable(undefined, 'the signature was given up before it started');
-
-/** An error shaped like pkcs11js' own, so `errors.ts` classifies it by its CKR_ code. */
-function tokenError(error: NonNullable<SignReply[2]>): Error {
-  return Object.assign(new Error(error.message), { name: 'Pkcs11Error', code: error.code });
-}
 
 class SignThread {
   /** Unanswered jobs by id, in the order they were submitted (which is id order). */
@@ -154,7 +150,7 @@ class SignThread {
         if (!pending) continue;
         this.pending.delete(id);
         if (signature) pending.resolve(Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength));
-        else pending.reject(tokenError(error!));
+        else pending.reject(fromWire(error!)); // pkcs11js' shape: classified by its CKR_ code
       }
     });
     const died = (cause: unknown): void => {

@@ -4,6 +4,7 @@
  * what the code on either side (graphene, `errors.ts`) expects.
  */
 import { AppError } from '../../errors';
+import { ckrCode } from './errors';
 
 /** An error as it crosses: what `errors.ts` classifies by survives. */
 export interface WireError {
@@ -15,14 +16,9 @@ export interface WireError {
   causeCode?: number;
 }
 
-const codeOf = (err: unknown): number | undefined => {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return err instanceof Error && err.name === 'Pkcs11Error' && typeof code === 'number' ? code : undefined;
-};
-
 export function toWire(err: unknown): WireError {
-  if (err instanceof AppError) return { message: err.message, kind: err.kind, causeCode: codeOf(err.cause) };
-  return { message: err instanceof Error ? err.message : String(err), code: codeOf(err) };
+  if (err instanceof AppError) return { message: err.message, kind: err.kind, causeCode: ckrCode(err.cause) };
+  return { message: err instanceof Error ? err.message : String(err), code: ckrCode(err) };
 }
 
 /** Back to pkcs11js' shape, or an AppError with a cause of that shape. */
