@@ -7,7 +7,17 @@ import type { KeyHandles } from './control-ops';
 import type { KeyRef } from './key-lookup';
 import type { Token } from './token';
 
-const cacheKey = (ref: KeyRef): string => JSON.stringify([ref.object ?? null, ref.id?.toString('hex') ?? null]);
+/** Each signer asks with the same ref on every signature: its string is made once. */
+const keyStrings = new WeakMap<KeyRef, string>();
+
+function cacheKey(ref: KeyRef): string {
+  let key = keyStrings.get(ref);
+  if (key === undefined) {
+    key = JSON.stringify([ref.object ?? null, ref.id?.toString('hex') ?? null]);
+    keyStrings.set(ref, key);
+  }
+  return key;
+}
 
 export class KeyCache {
   private readonly entries = new Map<string, { generation: number; key: KeyHandles }>();
@@ -26,12 +36,13 @@ export class KeyCache {
     if (cached) return cached;
     const generation = this.token.generation;
     const key = await this.token.call('findKey', [this.token.session, this.token.slot, this.token.label, ref]);
-    const hit = this.entries.get(cacheKey(ref));
+    const k = cacheKey(ref);
+    const hit = this.entries.get(k);
     // A signer already handed out promised this public key; never sign with a different one.
     if (hit && !hit.key.spki.equals(key.spki)) {
       throw hsmUnavailable(undefined, 'the key behind a PKCS#11 URI changed after the token was re-opened');
     }
-    this.entries.set(cacheKey(ref), { generation, key });
+    this.entries.set(k, { generation, key });
     return key;
   }
 }

@@ -8,8 +8,8 @@ import { formatPkcs11Uri, parsePkcs11Uri } from './uri';
 import { type PublicKeyInfo, readPublicKey } from './public-key';
 
 export interface KeyRef {
-  object?: string;
-  id?: Buffer;
+  readonly object?: string;
+  readonly id?: Buffer;
 }
 
 export interface FoundKey extends PublicKeyInfo {
