@@ -13,6 +13,7 @@
 'use strict';
 const crypto = require('node:crypto');
 const fs = require('node:fs');
+const path = require('node:path');
 const pkcs11js = require('pkcs11js');
 const [modulePath, label, pin, keyLabel, kind, sessions, seconds, caFile, csrFile] = process.argv.slice(2);
 const lib = new pkcs11js.PKCS11();
@@ -86,29 +87,11 @@ function requiredChecks(caPem, csrPem) {
 
 // CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature BIT STRING }
 // CertificationRequestInfo ::= SEQUENCE { version, subject, subjectPKInfo, attributes [0] }
-// (RFC 2986). Enough DER reading for the bench's own CSR: short and long definite lengths.
+// (RFC 2986), read with the daemon's own DER reader from the build the bench runs.
 function csrParts(pem) {
+  const { parseDer, childrenOf, bitStringBytes } = require(path.join(__dirname, '../../dist/der.js'));
   const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-  const tlv = (at) => {
-    let len = der[at + 1];
-    let head = 2;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      len = der.readUIntBE(at + 2, n);
-      head += n;
-    }
-    return { start: at, body: at + head, end: at + head + len };
-  };
-  const outer = tlv(0);
-  const info = tlv(outer.body);
-  const version = tlv(info.body);
-  const subject = tlv(version.end);
-  const spki = tlv(subject.end);
-  const algorithm = tlv(info.end);
-  const bits = tlv(algorithm.end);
-  return {
-    info: der.subarray(info.start, info.end),
-    spki: der.subarray(spki.start, spki.end),
-    signature: der.subarray(bits.body + 1, bits.end), // past the unused-bits byte
-  };
+  const [info, , signature] = childrenOf(parseDer(der));
+  const [, , spki] = childrenOf(info);
+  return { info: info.raw, spki: spki.raw, signature: bitStringBytes(signature, 'signature') };
 }
