@@ -175,6 +175,19 @@ describe('fault injection through a PKCS#11 shim (built daemon)', function () {
     assertOnly(await hammer(f, 500), [200]);
   });
 
+  it('a library that hangs in C_Initialize at start-up: the daemon listens, says why, then comes up', async () => {
+    // Each process's first C_Initialize hangs 6 s, against the 1 s limit on a token call.
+    const f = await start('hung-init', {}, ['delay C_Initialize 6000 1']);
+    // Listening while C_Initialize still hangs: it runs on the control thread, not the event loop.
+    assert.equal((await call(f.daemon.url, '/healthz')).status, 200);
+    const ready = await f.ready();
+    assert.equal(ready.status, 503);
+    assert.match(ready.body.message, /initialize did not answer|C_Initialize has not answered/);
+    assertOnly(await hammer(f, 1_000, 4), [503]);
+    await until('ready once C_Initialize answers', async () => (await f.ready()).status === 200);
+    assertOnly(await hammer(f, 500), [200]);
+  });
+
   it('wrong PIN: one login attempt, then not-ready with the reason and 503s, never retried', async () => {
     const f = await start('wrong-pin', { HSMCA_PKCS11_PIN: 'not-the-pin', HSMCA_WORKERS: '2' });
     assertOnly(await hammer(f, 1_000, 4), [503]);

@@ -162,7 +162,9 @@ static CK_RV shim_C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE u, CK_UTF8CHAR_PTR p
 }
 
 static CK_RV shim_C_Initialize(CK_VOID_PTR args) {
-  CK_RV rv = real->C_Initialize(args);
+  CK_RV rv = inject("C_Initialize");
+  if (rv != CKR_OK) return rv;
+  rv = real->C_Initialize(args);
   pthread_mutex_lock(&lock);
   if (rv == CKR_OK || rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) uninit_done = 1;
   pthread_mutex_unlock(&lock);

@@ -6,8 +6,9 @@
  * here, since its Slot and Session constructors call the token (C_GetSlotInfo, C_GetSessionInfo).
  *
  * This module loads the PKCS#11 library a second time, as the signing threads do: `dlopen`
- * returns the library the main thread loaded and initialised, so there is no C_Initialize here
- * except in `reinitialize`, which is the process's on purpose.
+ * returns the library the main thread loaded. C_Initialize is the process's, and is made here
+ * (`initialize`, once per process, and `reinitialize`) so that a library that hangs in it holds
+ * up this thread, not the event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as graphene from 'graphene-pk11';
@@ -46,6 +47,11 @@ function handlesOf(key: ReturnType<typeof findKey>): KeyHandles {
 }
 
 export const OPS = {
+  /** The process's first C_Initialize (graphene counts CKR_CRYPTOKI_ALREADY_INITIALIZED as done). */
+  initialize(): void {
+    library().initialize({ flags: CKF_OS_LOCKING_OK });
+  },
+
   /** C_Finalize + C_Initialize: for a library that lost its state, or a token that came back. */
   reinitialize(): void {
     try {

@@ -15,9 +15,17 @@ export const CKF_OS_LOCKING_OK = 0x02;
 /** Several processes logging in at once can get CKR_GENERAL_ERROR on SoftHSM (hsm.md). */
 const LOGIN_BACKOFF_MS = [50, 200, 500];
 
+/**
+ * Where the process's first C_Initialize of a module stands. A key store makes it on its control
+ * thread (token.ts); `pending` is one made that has not answered yet, which must not be made
+ * again meanwhile (two at once on one library is undefined behaviour).
+ */
+export type Initialization = 'no' | 'pending' | 'done';
+
 interface LoadedModule {
   module: graphene.Module;
   users: number;
+  initialization: Initialization;
   /** Logged-in tokens by slot, with how many key stores share the login and its PIN digest. */
   logins: Map<string, { users: number; pinDigest: Buffer }>;
 }
@@ -28,22 +36,42 @@ const pinSalt = randomBytes(16);
 const digest = (pin: string): Buffer => createHash('sha256').update(pinSalt).update(pin).digest();
 const slotKey = (slot: Buffer): string => slot.toString('hex');
 
-/** Loads and initializes the module, or shares the instance already loaded in this process. */
-export function acquireModule(path: string): graphene.Module {
-  const existing = loaded.get(path);
-  if (existing) {
-    existing.users++;
-    return existing.module;
+/**
+ * Loads the module, or shares the instance already loaded in this process. With `initialize`
+ * (the CLI's slot inventory) C_Initialize is made here, on the calling thread, if it has not been
+ * yet; a key store passes false and has its control thread make it (`setInitialization`).
+ */
+export function acquireModule(path: string, { initialize = true } = {}): graphene.Module {
+  let entry = loaded.get(path);
+  if (entry) {
+    entry.users++;
+  } else {
+    try {
+      entry = { module: graphene.Module.load(path), users: 1, initialization: 'no', logins: new Map() };
+    } catch (err) {
+      throw hsmUnavailable(err, `cannot load PKCS#11 module ${path}`);
+    }
+    loaded.set(path, entry);
   }
-  let module: graphene.Module;
-  try {
-    module = graphene.Module.load(path);
-    module.initialize({ flags: CKF_OS_LOCKING_OK });
-  } catch (err) {
-    throw hsmUnavailable(err, `cannot load PKCS#11 module ${path}`);
+  if (initialize && entry.initialization === 'no') {
+    try {
+      entry.module.initialize({ flags: CKF_OS_LOCKING_OK });
+    } catch (err) {
+      releaseModule(path);
+      throw hsmUnavailable(err, `cannot initialise PKCS#11 module ${path}`);
+    }
+    entry.initialization = 'done';
   }
-  loaded.set(path, { module, users: 1, logins: new Map() });
-  return module;
+  return entry.module;
+}
+
+export function initialization(path: string): Initialization {
+  return loaded.get(path)?.initialization ?? 'no';
+}
+
+export function setInitialization(path: string, state: Initialization): void {
+  const entry = loaded.get(path);
+  if (entry) entry.initialization = state;
 }
 
 /**
@@ -55,7 +83,7 @@ export function releaseModule(path: string, busy = false): void {
   const entry = loaded.get(path);
   if (!entry || --entry.users > 0) return;
   loaded.delete(path);
-  if (busy) return;
+  if (busy || entry.initialization !== 'done') return;
   try {
     entry.module.finalize();
     entry.module.close();

@@ -4,7 +4,8 @@
  * and gets what it needs from `workerData`.
  *
  * The thread loads the process's PKCS#11 module a second time. `dlopen` hands back the library
- * the main thread already loaded and initialised, so there is no C_Initialize here: sessions,
+ * the process already loaded and initialised (the control thread's C_Initialize, made before any
+ * signature), so there is no C_Initialize here: sessions,
  * the login and object handles are the process's, usable from any thread (the module was
  * initialised with CKF_OS_LOCKING_OK). Nothing here finalises the module, and the library stays
  * mapped while this thread holds it, whatever the main thread re-initialises.

@@ -16,7 +16,9 @@ import type { KeyStoreEvents } from '../keystore';
 import type { ControlOps, OpName } from './control-ops';
 import { ControlThread, type Late, NoAnswer } from './control-thread';
 import { CKR, ckrCode, isModuleLost, isPinError, isSessionLost, reportError, toAppError } from './errors';
-import { acquireModule, claimLogin, loginUser, releaseLogin, releaseModule } from './module';
+import {
+  acquireModule, claimLogin, initialization, loginUser, releaseLogin, releaseModule, setInitialization,
+} from './module';
 import { type LeaseSignal, SessionPool } from './session-pool';
 import { SignThreads } from './sign-threads';
 
@@ -93,7 +95,7 @@ export class Token {
    * logs in. Other failures are thrown too, unless `lenient`: then the token starts down.
    */
   static async open(options: TokenOptions): Promise<Token> {
-    acquireModule(options.module);
+    acquireModule(options.module, { initialize: false });
     const token = new Token(options);
     try {
       await token.connect(false);
@@ -262,6 +264,7 @@ export class Token {
   /** Finds the token, opens the login session, logs in (once per process), probes mechanisms. */
   private async connect(reinitialize: boolean): Promise<void> {
     if (reinitialize) await this.call('reinitialize', []);
+    else await this.initialize();
     const slot = await this.call('findSlot', [this.options.tokenLabel]);
     const anchor = await this.call('openSession', [slot]);
     try {
@@ -285,6 +288,28 @@ export class Token {
     // Only now, with the new login session in place, may key handles be looked up again.
     this.gen++;
     if (!previous.up) this.options.onStatus?.(this.status());
+  }
+
+  /**
+   * The process's first C_Initialize, on the control thread like every other call: a library that
+   * hangs in it leaves the daemon listening, not ready, and saying why. One that got no answer in
+   * time is not made again until it answers; its late answer lets the next retry go on.
+   */
+  private async initialize(): Promise<void> {
+    const { module } = this.options;
+    const state = initialization(module);
+    if (state === 'done') return;
+    if (state === 'pending') {
+      throw hsmUnavailable(undefined, 'an earlier C_Initialize has not answered; it is not made again until it does');
+    }
+    setInitialization(module, 'pending');
+    try {
+      await this.call('initialize', [], this.options.opTimeoutMs, (error) => setInitialization(module, error ? 'no' : 'done'));
+      setInitialization(module, 'done');
+    } catch (err) {
+      if (!(err instanceof NoAnswer)) setInitialization(module, 'no');
+      throw err;
+    }
   }
 
   /**
