@@ -6,7 +6,8 @@
  * build (A/B), HSMCA_BENCH_NODE_OPTIONS passes NODE_OPTIONS to the daemon, HSMCA_BENCH_SESSIONS
  * the sessions per worker (default 16, the daemon's), HSMCA_BENCH_SIGN_THREADS its signing
  * threads (default 1, the daemon's), HSMCA_BENCH_EXEC_ARGS node flags NODE_OPTIONS refuses
- * (e.g. `--single-threaded-gc`; the workers inherit them).
+ * (e.g. `--single-threaded-gc`; the workers inherit them), HSMCA_BENCH_DAEMON_OUT a file for the
+ * daemon's stdout (e.g. with `--trace-gc`).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -66,7 +67,8 @@ async function main(): Promise<void> {
   const flags = (process.env.HSMCA_BENCH_EXEC_ARGS ?? '').split(' ').filter(Boolean);
   const prof = [...flags, ...(process.argv.includes('--no-prof') ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`])];
   const proc = spawn(process.execPath, [...prof, CLI, 'serve'], { env: t.env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((r) => readline.createInterface({ input: proc.stdout! }).once('line', (l) => r(JSON.parse(l).listening)));
+  const url = await new Promise<string>((r) => readline.createInterface({ input: proc.stdout! }).on('line', (l) => { if (l.startsWith('{"listening"')) r(JSON.parse(l).listening); }));
+  if (process.env.HSMCA_BENCH_DAEMON_OUT) proc.stdout!.pipe(fs.createWriteStream(process.env.HSMCA_BENCH_DAEMON_OUT));
   const body = JSON.stringify({ csr, notAfter: '2036-01-01T00:00:00Z', maxPathLength: 0 });
   const headers = { authorization: `Bearer ${token}` };
   const target = `${url}/api/v1/cert-manager/ca/internal/${ca.id}/sign-intermediate`;
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   const before = pids.map(cpuTicks);
   const r = await runLoad({ url: target, body, headers, concurrency: 32, seconds: Number(arg('seconds', '8')) });
   const after = pids.map(cpuTicks);
-  console.log(`${r.perSecond.toFixed(0)} req/s, ${r.requests} requests, p50 ${r.p50.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}`);
+  console.log(`${r.perSecond.toFixed(0)} req/s, ${r.requests} requests, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, statuses ${JSON.stringify(r.statuses)}`);
   const per = (ticks: number): string => (ticks * 10_000 / r.requests).toFixed(0);
   pids.forEach((p, i) => {
     const [user, sys] = [after[i][0] - before[i][0], after[i][1] - before[i][1]];
