@@ -74,6 +74,8 @@ export class Token {
   private backoff = RETRY_MIN_MS;
   /** The login session of a C_Login given up on whose verdict on the PIN has not come yet. */
   private loginInDoubt: Buffer | undefined;
+  /** The session of a C_Login that succeeded after it was given up on: the next connect's login session. */
+  private lateLogin: { slot: Buffer; session: Buffer } | undefined;
 
   private constructor(private readonly options: TokenOptions) {
     this.signThreads = new SignThreads(options.module, options.signThreads);
@@ -266,9 +268,11 @@ export class Token {
     if (reinitialize) await this.call('reinitialize', []);
     else await this.initialize();
     const slot = await this.call('findSlot', [this.options.tokenLabel]);
-    const anchor = await this.call('openSession', [slot]);
+    const late = this.takeLateLogin(slot);
+    const anchor = late ?? await this.call('openSession', [slot]);
     try {
-      const verified = await loginUser(() => this.login(anchor));
+      // A late login was the token accepting the PIN.
+      const verified = late ? true : await loginUser(() => this.login(slot, anchor));
       if (!this.claimedSlot) {
         claimLogin(this.options.module, slot, this.options.pin, verified);
         this.claimedSlot = slot;
@@ -315,9 +319,12 @@ export class Token {
   /**
    * One C_Login. One that got no answer in time may still reach the token and count against the
    * PIN's tries, so no other is made until its verdict comes (its session stays open until then),
-   * and a late refusal stops retrying for good, as a refusal in time does.
+   * and a late refusal stops retrying for good, as a refusal in time does. A late success is kept
+   * for the next connect, tried at once: closing its session, the process's only one, would
+   * log the token out again, and a token whose C_Login always takes longer than the limit would
+   * then never come up.
    */
-  private async login(anchor: Buffer): Promise<void> {
+  private async login(slot: Buffer, anchor: Buffer): Promise<void> {
     if (!this.state.up && isPinError(this.state.error)) throw this.state.error;
     if (this.loginInDoubt) {
       throw hsmUnavailable(undefined, 'an earlier C_Login has not answered; the PIN is not tried again until it does');
@@ -325,6 +332,11 @@ export class Token {
     try {
       await this.call('login', [anchor, this.options.pin], this.options.opTimeoutMs, (error) => {
         this.loginInDoubt = undefined;
+        if (!error && !this.state.up && !this.closing) {
+          this.lateLogin = { slot, session: anchor };
+          this.retryNow();
+          return;
+        }
         this.closeQuietly(anchor);
         if (error && isPinError(error)) this.markDown(error);
       });
@@ -332,6 +344,14 @@ export class Token {
       if (err instanceof NoAnswer) this.loginInDoubt = anchor;
       throw err;
     }
+  }
+
+  /** The session a late C_Login logged in on, if it is on `slot` (else it is closed). */
+  private takeLateLogin(slot: Buffer): Buffer | undefined {
+    const late = this.lateLogin;
+    this.lateLogin = undefined;
+    if (late && !late.slot.equals(slot)) this.closeQuietly(late.session);
+    return late?.slot.equals(slot) ? late.session : undefined;
   }
 
   /** Keeps one session of the token's limit for the login session. */
@@ -351,6 +371,11 @@ export class Token {
     if (wasUp || previousReason !== error.message) this.options.onStatus?.(this.status());
     if (this.state.retryable && !this.closing) this.scheduleRetry();
     else clearTimeout(this.retryTimer);
+  }
+
+  private retryNow(): void {
+    this.backoff = RETRY_MIN_MS;
+    this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
@@ -382,6 +407,7 @@ export class Token {
         await this.call('logout', [anchor]).catch(() => undefined);
       }
       if (anchor) this.closeQuietly(anchor);
+      if (this.lateLogin) this.closeQuietly(this.lateLogin.session);
       await this.control.close();
       releaseModule(this.options.module, this.control.hung > 0);
     })();

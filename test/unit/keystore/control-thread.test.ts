@@ -38,6 +38,7 @@ describe('keystore/pkcs11 control thread', function () {
   this.timeout(60_000);
   const token = createSoftHsmToken();
   const other = createSoftHsmToken();
+  const slow = createSoftHsmToken();
   let shim: Shim;
   let ks: KeyStore;
   const saved: Record<string, string | undefined> = {};
@@ -124,6 +125,24 @@ describe('keystore/pkcs11 control thread', function () {
       assert.deepEqual(shim.logins(), ['0xa0']);
     } finally {
       await wrong.close();
+    }
+  });
+
+  it('a C_Login that always answers after its time limit still brings the token up: the late login is kept', async () => {
+    shim.set('delay C_Login 1500');
+    shim.forgetLogins();
+    const late = await openPkcs11KeyStore({
+      module: shim.module, tokenLabel: slow.label, pin: slow.pin, sessions: 1, signTimeoutMs: TIMEOUT_MS, lenient: true,
+    });
+    try {
+      assert.equal(late.status().ready, false);
+      await until(() => late.status().ready);
+      const key = await late.generateKeyInToken('EC_prime256v1', 'late-login');
+      const signer = await late.openSigner(key.uri);
+      assert.equal((await signer.sign(Buffer.from('after a late login'))).length > 0, true);
+      assert.deepEqual(shim.logins(), ['0x0']); // one C_Login: the late one was used, not repeated
+    } finally {
+      await late.close();
     }
   });
 });
