@@ -11,6 +11,14 @@
  * PASSIVE one left (the last moments' frames), and the next writer starts the WAL from its head.
  * Its wait for a writer or reader to finish is short (`RESTART_WAIT_MS`): if that is not enough,
  * the next interval tries again. `journal_size_limit` then cuts a WAL grown past the bound back.
+ *
+ * A PASSIVE checkpoint under load never finds the WAL still at its end, so it never syncs the
+ * database file: the RESTART, the first checkpoint to complete, did, for every page the PASSIVE
+ * ones had copied since the last RESTART, while holding writers off. Measured: 4–20 ms, every
+ * 1.5 s at ~5,000 issuances/s, which made the request latency's 99th percentile (21–23 ms
+ * against 14.5–15 with no RESTART). So before a RESTART the thread syncs those pages itself,
+ * with writers running, and copies and syncs once more what came meanwhile; the RESTART is left
+ * with the last moments' frames (measured: 0.75–4 ms after one such round).
  */
 import { Worker } from 'node:worker_threads';
 
@@ -18,7 +26,9 @@ import { Worker } from 'node:worker_threads';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
+const fs = require('node:fs');
 const db = new Database(workerData.file);
+const dbFd = fs.openSync(workerData.file, 'r');
 db.pragma('busy_timeout = ' + workerData.restartWaitMs);
 db.pragma('synchronous = NORMAL');
 db.pragma('journal_size_limit = ' + workerData.maxWalBytes);
@@ -26,11 +36,21 @@ const frameBytes = db.pragma('page_size', { simple: true }) + 24;
 const checkpoint = () => {
   try {
     const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (log * frameBytes > workerData.maxWalBytes) db.pragma('wal_checkpoint(RESTART)');
+    if (log * frameBytes <= workerData.maxWalBytes) return;
+    fs.fdatasyncSync(dbFd);
+    db.pragma('wal_checkpoint(PASSIVE)');
+    fs.fdatasyncSync(dbFd);
+    db.pragma('wal_checkpoint(RESTART)');
   } catch (e) { /* busy: next time */ }
 };
 const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on('message', () => { clearInterval(timer); checkpoint(); db.close(); parentPort.postMessage('closed'); });
+parentPort.on('message', () => {
+  clearInterval(timer);
+  checkpoint();
+  db.close();
+  fs.closeSync(dbFd);
+  parentPort.postMessage('closed');
+});
 `;
 
 /** How long a RESTART checkpoint waits for the write lock and for readers (it holds writers off meanwhile). */
