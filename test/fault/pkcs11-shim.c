@@ -7,6 +7,7 @@
  *   PKCS11_SHIM_CONTROL  path of a control file, re-read on every call; one rule per line:
  *     fail <C_Function|*> <ckr, e.g. 0xB3> [count]   return that code (count times, or always)
  *     delay <C_Function|*> <ms> [count]              sleep before forwarding (count times, or always)
+ *     (`*` leaves out C_Initialize, C_Finalize and C_GetInfo: name them to fault them)
  *     nomech <ckm, e.g. 0x1041>                      leave it out of C_GetMechanismList
  *     removed     close every real session once; then no token in the slot list, and calls
  *                 answer CKR_TOKEN_NOT_PRESENT / CKR_DEVICE_REMOVED, until the line goes away
