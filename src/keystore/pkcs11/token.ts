@@ -350,8 +350,10 @@ export class Token {
   private takeLateLogin(slot: Buffer): Buffer | undefined {
     const late = this.lateLogin;
     this.lateLogin = undefined;
-    if (late && !late.slot.equals(slot)) this.closeQuietly(late.session);
-    return late?.slot.equals(slot) ? late.session : undefined;
+    if (!late) return undefined;
+    if (late.slot.equals(slot)) return late.session;
+    this.closeQuietly(late.session);
+    return undefined;
   }
 
   /** Keeps one session of the token's limit for the login session. */
