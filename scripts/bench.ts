@@ -6,7 +6,9 @@
  * `cfssl serve` with a software key of the same type on the same CSR. Prints one table and the
  * ratios. Durability is on (every 200 is a certificate row fdatasync'ed to disk). Also measured
  * the same way as raw: signing plus the two signature checks the contract requires of every
- * request ("sign + checks"), the most a request could reach if nothing else in it cost anything.
+ * request ("sign + checks"), the most a request could reach if nothing else in it cost anything;
+ * and the same over a bare node:http server with the same client ("HTTP floor", http-floor.cjs),
+ * the most any request on Node's HTTP server could reach with nothing stored or built.
  * Options: --seconds N, --workers N, --only P-256.
  */
 import { spawn } from 'node:child_process';
@@ -14,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadClient, runLoad, type LoadResult } from './bench/loadgen';
-import { cli, freshToken, opensslCsr, SOFTHSM_MODULE, startServe } from './bench/setup';
+import { cli, freshToken, opensslCsr, SOFTHSM_MODULE, startListening, startServe, type BenchToken } from './bench/setup';
 import { cfsslAvailable, runCfssl } from './bench/cfssl';
 
 interface Case {
@@ -59,6 +61,33 @@ async function rawSignRate(env: NodeJS.ProcessEnv, pin: string, keyLabel: string
   return counts.reduce((a, b) => a + b, 0) / seconds;
 }
 
+/** A sign-intermediate request: the route's path (the CA's id in it), its body and headers. */
+interface Request {
+  route: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The bare node:http server of http-floor.cjs on the same token and key, warmed up for 3 s and
+ * then loaded like the daemon for `SECONDS`.
+ */
+async function httpFloorRate(t: BenchToken, keyLabel: string, kind: string, caPem: string, request: Request): Promise<number> {
+  // Without the daemon's probe: its files would be counted as the daemon's.
+  const env = { ...t.env, NODE_OPTIONS: '', HSMCA_BENCH_PROBE_DIR: '' };
+  const script = path.join(__dirname, 'bench', 'http-floor.cjs');
+  const floor = await startListening([script, SOFTHSM_MODULE, t.label, t.pin, keyLabel, kind, caPem, String(WORKERS)], env);
+  try {
+    const load = { url: `${floor.url}${request.route}`, body: request.body, headers: request.headers, concurrency: CONCURRENCY };
+    await runLoad({ ...load, seconds: 3 });
+    const result = await runLoad({ ...load, seconds: SECONDS });
+    if (result.statuses[200] !== result.requests) throw new Error('the HTTP floor answered with an error');
+    return result.perSecond;
+  } finally {
+    await floor.stop();
+  }
+}
+
 interface Probe { pid: number; p99: number; rssKb: number; hwmKb: number }
 
 function readProbes(dir: string, exclude: number): Probe[] {
@@ -73,6 +102,8 @@ interface Row {
   raw: number;
   /** Signatures/s with the two required signature checks each (a ceiling for ours). */
   required: number;
+  /** The same over a bare node:http server, requests/s (a ceiling for any server on Node). */
+  httpFloor: number;
   ours: LoadResult;
   loopP99: number;
   peakRssMb: number;
@@ -96,10 +127,12 @@ async function runCase(c: Case): Promise<Row> {
   fs.writeFileSync(caPem, cli(t.env, ['ca', 'show', ca.id]).certificate.certificate);
   const raw = await rawSignRate(t.env, t.pin, keyLabel, c.kind, 5);
   const required = await rawSignRate(t.env, t.pin, keyLabel, c.kind, 5, [caPem, path.join(t.dir, 'int.csr')]);
-  const server = await startServe(t.env);
-  const url = `${server.url}/api/v1/cert-manager/ca/internal/${ca.id}/sign-intermediate`;
   const body = JSON.stringify({ csr, notAfter: '2036-01-01T00:00:00Z', maxPathLength: 0 });
   const headers = { authorization: `Bearer ${token}` };
+  const route = `/api/v1/cert-manager/ca/internal/${ca.id}/sign-intermediate`;
+  const httpFloor = await httpFloorRate(t, keyLabel, c.kind, caPem, { route, body, headers });
+  const server = await startServe(t.env);
+  const url = `${server.url}${route}`;
   // Every case is measured after its first 20k requests: V8 is still compiling the hot path for
   // the first tens of seconds (a 3 s warm-up measured RSA ~25 % low), and a daemon runs for months.
   const warm = await runLoad({ url, body, headers, concurrency: CONCURRENCY, seconds: 3 });
@@ -117,7 +150,7 @@ async function runCase(c: Case): Promise<Row> {
   await server.stop();
   const rssEnd = sum(probes.map((p) => p.rssKb));
   const row: Row = {
-    name: c.name, raw, required, ours,
+    name: c.name, raw, required, httpFloor, ours,
     loopP99: Math.max(...probes.map((p) => p.p99)),
     peakRssMb: Math.max(...probes.map((p) => p.hwmKb)) / 1024,
     rssGrowth: rssAt20k ? rssEnd / rssAt20k - 1 : undefined,
@@ -135,12 +168,12 @@ const f2 = (x: number): string => x.toFixed(2);
 function print(rows: Row[]): void {
   const lines = [
     `hsmca bench: ${os.cpus().length} CPUs, ${WORKERS} workers × ${SESSIONS} sessions, concurrency ${CONCURRENCY}, client ${loadClient()}, durability on`,
-    '| CA key | raw C_Sign/s | sign + checks/s | its /raw | ours req/s | ours/raw | p50 ms | p99 ms | p99/p50 | loop delay p99 ms | peak RSS MB | RSS 20k→end | non-200 | cfssl req/s | ours/cfssl |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| CA key | raw C_Sign/s | sign + checks/s | its /raw | HTTP floor req/s | its /raw | ours req/s | ours/raw | p50 ms | p99 ms | p99/p50 | loop delay p99 ms | peak RSS MB | RSS 20k→end | non-200 | cfssl req/s | ours/cfssl |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const bad = r.ours.requests - (r.ours.statuses[200] ?? 0);
-    lines.push(`| ${r.name} | ${f0(r.raw)} | ${f0(r.required)} | ${f2(r.required / r.raw)} | ${f0(r.ours.perSecond)} | ${f2(r.ours.perSecond / r.raw)} | ${f2(r.ours.p50)} | ${f2(r.ours.p99)} | `
+    lines.push(`| ${r.name} | ${f0(r.raw)} | ${f0(r.required)} | ${f2(r.required / r.raw)} | ${f0(r.httpFloor)} | ${f2(r.httpFloor / r.raw)} | ${f0(r.ours.perSecond)} | ${f2(r.ours.perSecond / r.raw)} | ${f2(r.ours.p50)} | ${f2(r.ours.p99)} | `
       + `${f2(r.ours.p99 / r.ours.p50)} | ${f2(r.loopP99)} | ${f0(r.peakRssMb)} | `
       + `${r.rssGrowth === undefined ? '—' : `${(r.rssGrowth * 100).toFixed(1)} % (+${r.ours.requests} req)`} | ${bad} | `
       + `${r.cfssl ? f0(r.cfssl.perSecond) : 'not installed'} | ${r.cfssl ? f2(r.ours.perSecond / r.cfssl.perSecond) : '—'} |`);

@@ -62,11 +62,14 @@ export interface Server {
 }
 
 /** Starts `hsmca serve` and waits for its `{"listening": URL}` line. */
-export function startServe(env: NodeJS.ProcessEnv): Promise<Server> {
-  const proc = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+export const startServe = (env: NodeJS.ProcessEnv): Promise<Server> => startListening([CLI, 'serve'], env);
+
+/** Starts a Node.js script that prints `{"listening": URL}` when it serves, and waits for that line. */
+export function startListening(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
+  const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`hsmca serve exited with ${code}`)));
+    proc.once('exit', (code) => reject(new Error(`${path.basename(args[0])} exited with ${code}`)));
     readline.createInterface({ input: proc.stdout! }).once('line', (line) => resolve({
       url: JSON.parse(line).listening,
       proc,
