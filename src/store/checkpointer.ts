@@ -19,6 +19,10 @@
  * against 14.5–15 with no RESTART). So before a RESTART the thread syncs those pages itself,
  * with writers running, and copies and syncs once more what came meanwhile; the RESTART is left
  * with the last moments' frames (measured: 0.75–4 ms after one such round).
+ *
+ * A checkpoint that fails for another reason than a lock (a full disk, an I/O error) is reported,
+ * once until it fails differently or one succeeds: the WAL keeps every commit meanwhile, so
+ * nothing is lost, but it grows until the cause is mended. So is a thread that cannot start.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -27,21 +31,38 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const fs = require('node:fs');
-const db = new Database(workerData.file);
-const dbFd = fs.openSync(workerData.file, 'r');
-db.pragma('busy_timeout = ' + workerData.restartWaitMs);
-db.pragma('synchronous = NORMAL');
-db.pragma('journal_size_limit = ' + workerData.maxWalBytes);
-const frameBytes = db.pragma('page_size', { simple: true }) + 24;
+let reported = '';
+const report = (e) => {
+  const message = String(e && e.message || e);
+  if (message !== reported) parentPort.postMessage({ failed: message });
+  reported = message;
+};
+let db, dbFd, frameBytes;
+try {
+  db = new Database(workerData.file);
+  dbFd = fs.openSync(workerData.file, 'r');
+  db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+  db.pragma('synchronous = NORMAL');
+  db.pragma('journal_size_limit = ' + workerData.maxWalBytes);
+  frameBytes = db.pragma('page_size', { simple: true }) + 24;
+} catch (e) {
+  parentPort.postMessage({ stopped: String(e.message) });
+  process.exit(1); // this thread only
+}
 const checkpoint = () => {
   try {
     const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (log * frameBytes <= workerData.maxWalBytes) return;
-    fs.fdatasyncSync(dbFd);
-    db.pragma('wal_checkpoint(PASSIVE)');
-    fs.fdatasyncSync(dbFd);
-    db.pragma('wal_checkpoint(RESTART)');
-  } catch (e) { /* busy: next time */ }
+    if (log * frameBytes > workerData.maxWalBytes) {
+      fs.fdatasyncSync(dbFd);
+      db.pragma('wal_checkpoint(PASSIVE)');
+      fs.fdatasyncSync(dbFd);
+      db.pragma('wal_checkpoint(RESTART)');
+    }
+    reported = '';
+  } catch (e) {
+    // Busy or locked: another connection holds what it needs, next time.
+    if (e.code !== 'SQLITE_BUSY' && e.code !== 'SQLITE_LOCKED') report(e);
+  }
 };
 const timer = setInterval(checkpoint, workerData.intervalMs);
 parentPort.on('message', () => {
@@ -61,27 +82,39 @@ export const MAX_WAL_BYTES = 64 * 1024 * 1024;
 export interface CheckpointerOptions {
   intervalMs?: number;
   maxWalBytes?: number;
+  /** Told why checkpoints fail (not when the database is merely busy). */
+  onFailure?: (message: string) => void;
 }
 
 export class Checkpointer {
   private readonly worker: Worker;
+  private readonly exited: Promise<void>;
 
-  constructor(file: string, { intervalMs = 500, maxWalBytes = MAX_WAL_BYTES }: CheckpointerOptions = {}) {
+  constructor(file: string, { intervalMs = 500, maxWalBytes = MAX_WAL_BYTES, onFailure = () => {} }: CheckpointerOptions = {}) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: { file, intervalMs, maxWalBytes, restartWaitMs: RESTART_WAIT_MS, driver: require.resolve('better-sqlite3') },
     });
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.on('message', (m: { failed?: string; stopped?: string }) => {
+      if (m.failed) onFailure(`WAL checkpoint failed: ${m.failed}`);
+      if (m.stopped) onFailure(`WAL checkpointer stopped: ${m.stopped}`);
+    });
+    // Anything else uncaught in the thread: without a listener, the whole process would die. (An
+    // SQLite error arrives as a plain object, e.g. { code: 'SQLITE_NOTADB' }.)
+    this.worker.on('error', (e: unknown) => onFailure(`WAL checkpointer stopped: ${e instanceof Error ? e.message : JSON.stringify(e)}`));
     this.worker.unref();
   }
 
   /** Runs a last checkpoint and stops the thread. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => {
-      this.worker.once('message', () => resolve());
-      this.worker.once('exit', () => resolve());
+      this.worker.on('message', (m) => m === 'closed' && resolve());
     });
+    // Unref'd so that it never keeps the process alive, it must keep it alive until it answers.
+    this.worker.ref();
     this.worker.postMessage('close');
-    await closed;
+    await Promise.race([closed, this.exited]);
     await this.worker.terminate();
   }
 }

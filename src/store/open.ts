@@ -42,7 +42,7 @@ export async function openSqliteStore(file: string, warn: (msg: string) => void 
     applied = await migrate(db, 'sqlite');
     // The schema writes above were not synced one by one: make them durable before anything else.
     await wal.sync();
-    checkpointer = new Checkpointer(sqlite.name);
+    checkpointer = new Checkpointer(sqlite.name, { onFailure: warn });
   } catch (e) {
     wal.close();
     await db.destroy();

@@ -45,8 +45,9 @@ describe('WAL checkpointer', () => {
   });
 
   it('keeps the WAL bounded under writes that never stop, where PASSIVE checkpoints alone do not', async () => {
+    const failures: string[] = [];
     const run = async (maxWalBytes: number) => {
-      const checkpointer = new Checkpointer(file, { intervalMs: 20, maxWalBytes });
+      const checkpointer = new Checkpointer(file, { intervalMs: 20, maxWalBytes, onFailure: (m) => failures.push(m) });
       try {
         return await writeSteadily(db, `${file}-wal`, 1500);
       } finally {
@@ -63,5 +64,25 @@ describe('WAL checkpointer', () => {
       `WAL reached ${bounded.maxWal} bytes after ${bounded.written} written; PASSIVE alone ${passiveOnly.maxWal}`);
     const rows = (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
     assert.equal(rows * 1000, passiveOnly.written + bounded.written);
+    // Checkpoints that found the database busy are retried, not reported.
+    assert.deepEqual(failures, []);
+  });
+
+  it('reports a checkpointer that cannot work instead of taking the process down', async () => {
+    const garbage = path.join(dir, 'not-a-database');
+    fs.writeFileSync(garbage, crypto.randomBytes(8192));
+    const failures: string[] = [];
+    const reported = new Promise<void>((resolve) => {
+      const checkpointer = new Checkpointer(garbage, {
+        intervalMs: 20,
+        onFailure: (m) => {
+          failures.push(m);
+          resolve();
+        },
+      });
+      after(() => checkpointer.close());
+    });
+    await reported;
+    assert.match(failures[0], /^WAL checkpointer stopped: .*not a database/);
   });
 });
