@@ -84,11 +84,15 @@ function requiredChecks(kind, caPem) {
 
 const pemToDer = (pem) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
 
+let derReader;
+
 // CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature BIT STRING }
 // CertificationRequestInfo ::= SEQUENCE { version, subject, subjectPKInfo, attributes [0] }
 // (RFC 2986), read with the daemon's own DER reader from the build the bench runs.
 function csrParts(der) {
-  const { parseDer, childrenOf, bitStringBytes } = require(path.join(__dirname, '../../dist/der.js'));
+  // Loaded at the first call (not per call: the HTTP floor parses a CSR per request).
+  derReader ??= require(path.join(__dirname, '../../dist/der.js'));
+  const { parseDer, childrenOf, bitStringBytes } = derReader;
   const [info, , signature] = childrenOf(parseDer(der));
   const [, , spki] = childrenOf(info);
   return { info: info.raw, spki: spki.raw, signature: bitStringBytes(signature, 'signature') };

@@ -111,7 +111,7 @@ export class Checkpointer {
     const closed = new Promise<void>((resolve) => {
       this.worker.on('message', (m) => m === 'closed' && resolve());
     });
-    // Unref'd so that it never keeps the process alive, it must keep it alive until it answers.
+    // The thread is unref'd so that it never keeps the process alive; while it finishes, it must.
     this.worker.ref();
     this.worker.postMessage('close');
     await Promise.race([closed, this.exited]);
