@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests and the demo need from Debian when it is missing: SoftHSM2 and the
-# third-party certificate judges (OpenSSL, GnuTLS certtool, NSS vfychain), and what the fault
-# tests' PKCS#11 shim is built with (cc, the p11-kit PKCS#11 header). Idempotent.
+# Installs what the tests and the demo need from Debian when it is missing: SoftHSM2, the
+# third-party certificate judges (OpenSSL, GnuTLS certtool, NSS vfychain), OpenSC's pkcs11-tool,
+# and what the fault tests' PKCS#11 shim is built with (cc, the p11-kit PKCS#11 header).
+# Idempotent.
 # With the argument `bench`, also wrk and cfssl for `npm run bench`.
 set -euo pipefail
 need=()
@@ -10,6 +11,8 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v certtool >/dev/null || need+=(gnutls-bin)
 command -v vfychain >/dev/null || need+=(libnss3-tools)
 [ -f /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2)
+# A second PKCS#11 tool makes keys the way other software does (interop tests).
+command -v pkcs11-tool >/dev/null || need+=(opensc)
 # The fault tests build a PKCS#11 shim module in C: a compiler and the PKCS#11 header.
 command -v cc >/dev/null || need+=(gcc libc6-dev)
 [ -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ] || need+=(libp11-kit-dev)
