@@ -9,13 +9,11 @@
  * (e.g. `--single-threaded-gc`; the workers inherit them), HSMCA_BENCH_DAEMON_OUT a file for the
  * daemon's stdout (e.g. with `--trace-gc`).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { runLoad } from './loadgen';
-import { cli, CLI, freshToken, opensslCsr } from './setup';
+import { cli, CLI, freshToken, opensslCsr, startListening } from './setup';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,8 +64,8 @@ async function main(): Promise<void> {
   const csr = opensslCsr(t.dir);
   const flags = (process.env.HSMCA_BENCH_EXEC_ARGS ?? '').split(' ').filter(Boolean);
   const prof = [...flags, ...(process.argv.includes('--no-prof') ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`])];
-  const proc = spawn(process.execPath, [...prof, CLI, 'serve'], { env: t.env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((r) => readline.createInterface({ input: proc.stdout! }).on('line', (l) => { if (l.startsWith('{"listening"')) r(JSON.parse(l).listening); }));
+  const server = await startListening([...prof, CLI, 'serve'], t.env);
+  const { url, proc } = server;
   if (process.env.HSMCA_BENCH_DAEMON_OUT) proc.stdout!.pipe(fs.createWriteStream(process.env.HSMCA_BENCH_DAEMON_OUT));
   const body = JSON.stringify({ csr, notAfter: '2036-01-01T00:00:00Z', maxPathLength: 0 });
   const headers = { authorization: `Bearer ${token}` };
@@ -84,8 +82,7 @@ async function main(): Promise<void> {
     const [user, sys] = [after[i][0] - before[i][0], after[i][1] - before[i][1]];
     console.log(`pid ${p}: ${per(user + sys)} µs CPU per request (user ${per(user)}, system ${per(sys)})`);
   });
-  proc.kill('SIGTERM');
-  await new Promise((res) => proc.once('exit', res));
+  await server.stop();
   for (const f of fs.readdirSync(dir)) {
     const p = path.join(dir, f);
     if (fs.statSync(p).size < 200_000) continue; // the idle primary

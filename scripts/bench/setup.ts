@@ -64,19 +64,26 @@ export interface Server {
 /** Starts `hsmca serve` and waits for its `{"listening": URL}` line. */
 export const startServe = (env: NodeJS.ProcessEnv): Promise<Server> => startListening([CLI, 'serve'], env);
 
-/** Starts a Node.js script that prints `{"listening": URL}` when it serves, and waits for that line. */
+/**
+ * Starts a Node.js script (node flags first, if any) that prints `{"listening": URL}` when it
+ * serves, and waits for that line; other lines before it (e.g. `--trace-gc`'s) are skipped.
+ */
 export function startListening(args: string[], env: NodeJS.ProcessEnv): Promise<Server> {
   const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const script = path.basename(args.find((a) => !a.startsWith('-')) ?? 'node');
   return new Promise((resolve, reject) => {
-    proc.once('exit', (code) => reject(new Error(`${path.basename(args[0])} exited with ${code}`)));
-    readline.createInterface({ input: proc.stdout! }).once('line', (line) => resolve({
-      url: JSON.parse(line).listening,
-      proc,
-      stop: async () => {
-        proc.kill('SIGTERM');
-        await exited;
-      },
-    }));
+    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    readline.createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{"listening"')) return;
+      resolve({
+        url: JSON.parse(line).listening,
+        proc,
+        stop: async () => {
+          proc.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
   });
 }
